@@ -1,0 +1,115 @@
+# xenner — top-level build. Run ./configure first.
+# Targets: all (xenner/xenner), check (all tests), demo (boot the default guest).
+
+-include config.mk
+ifndef LIBFDT32
+$(error run ./configure first)
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+B := build
+CC := gcc
+HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-D_GNU_SOURCE -Iinclude -I.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HOST_LIBS := -lfdt -lpthread
+
+all: xenner/xenner
+
+# ---------------------------------------------------------------- host code
+HOST_SRCS := $(wildcard xenner/*.c pvboot/*.c backends/*.c)
+HOST_OBJS := $(HOST_SRCS:%.c=$(B)/host/%.o)
+# Everything but main(): what unit tests link against (with sanitizers).
+LIB_SRCS := $(filter-out xenner/main.c,$(HOST_SRCS))
+SAN_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o)
+
+$(B)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(B)/host/stubs.o: xenner/stubs.S $(B)/stub64.bin $(B)/stub32.bin
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -c -DSTUB64_BIN='"$(B)/stub64.bin"' -DSTUB32_BIN='"$(B)/stub32.bin"' $< -o $@
+
+xenner/xenner: $(HOST_OBJS) $(B)/host/stubs.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(HOST_LIBS)
+
+# ---------------------------------------------------------------- the stub
+# One source tree, two images. Files ending in 64.S/32.S belong to one variant.
+STUB_C := $(wildcard hypercall/*.c)
+STUB_COMMON_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Ihypercall/include -Iinclude \
+	-idirafter /usr/include -fno-stack-protector -fno-builtin -mno-red-zone \
+	-mno-sse -mno-mmx -mno-sse2 -mno-80387 -fno-asynchronous-unwind-tables \
+	-fno-common -fno-strict-aliasing
+STUB64_CFLAGS := $(STUB_COMMON_CFLAGS) -m64 -fpie -DSTUB_BITS=64
+STUB32_CFLAGS := $(STUB_COMMON_CFLAGS) -m32 -fno-pic -DSTUB_BITS=32 \
+	-D__XEN_INTERFACE_VERSION__=0x00040d00
+STUB64_CFLAGS += -D__XEN_INTERFACE_VERSION__=0x00040d00
+STUB64_OBJS := $(STUB_C:hypercall/%.c=$(B)/stub64/%.o) $(B)/stub64/entry64.o
+STUB32_OBJS := $(STUB_C:hypercall/%.c=$(B)/stub32/%.o) $(B)/stub32/entry32.o
+
+$(B)/stub64/%.o: hypercall/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC64    $<")
+	$(Q)$(CC) $(STUB64_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/stub32/%.o: hypercall/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC32    $<")
+	$(Q)$(CC) $(STUB32_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/stub64/%.o: hypercall/%.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(STUB64_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/stub32/%.o: hypercall/%.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(STUB32_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/stub64.elf: $(STUB64_OBJS) hypercall/stub64.lds
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)ld -m elf_x86_64 -static -nostdlib --no-dynamic-linker -z noexecstack \
+		-T hypercall/stub64.lds -o $@ $(STUB64_OBJS) /usr/lib/x86_64-linux-gnu/libfdt.a
+$(B)/stub32.elf: $(STUB32_OBJS) hypercall/stub32.lds
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)ld -m elf_i386 -static -nostdlib -z noexecstack \
+		-T hypercall/stub32.lds -o $@ $(STUB32_OBJS) $(LIBFDT32) $(LIBGCC32)
+$(B)/%.bin: $(B)/%.elf
+	$(Q)objcopy -O binary $< $@
+
+# ---------------------------------------------------------------- tests
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+$(B)/tests/%: tests/unit/%.c $(SAN_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_OBJS) $(HOST_LIBS)
+
+GUESTS :=
+-include tests/guests/guests.mk
+
+unit: $(UNIT_BINS)
+guests: $(GUESTS)
+
+check: xenner/xenner unit guests
+	$(Q)tests/run
+
+demo: xenner/xenner guests
+	$(Q)tests/demo
+
+clean:
+	rm -rf $(B)/host $(B)/san $(B)/stub64 $(B)/stub32 $(B)/tests $(B)/guests \
+		$(B)/*.elf $(B)/*.bin xenner/xenner
+
+.PHONY: all check demo clean unit guests
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,132 @@
+/* hostabi.h — the private ABI between xenner (host) and its stub (in the VM). */
+#ifndef XENNER_HOSTABI_H
+#define XENNER_HOSTABI_H
+
+/*
+ * This header is shared by host code and by the freestanding stub, built
+ * 64-bit and 32-bit. Only fixed-width types; every structure is pinned by
+ * static asserts so both sides agree. Bump STUB_ABI_VERSION on any change.
+ */
+#include <stdint.h>
+
+#define STUB_ABI_VERSION 1
+#define STUB_MAGIC 0x4255545352454e58ull   /* "XENRSTUB" little endian */
+
+/*
+ * Stub virtual layout.
+ *
+ * 64-bit guests: Xen reserves L4 slots 256-271. The M2P lives where the
+ * headers say (MACH2PHYS_VIRT_START, slot 256); the stub region (image,
+ * heap, per-vCPU stacks, GDTs, page tables, boot description) is mapped
+ * linearly at STUB64_VIRT_BASE; all machine memory is mapped supervisor-only
+ * at STUB64_PHYSMAP.
+ *
+ * 32-bit PAE guests: the hole is 0xF5800000-0xFFFFFFFF. The M2P is at
+ * MACH2PHYS_VIRT_START_PAE (16 MiB), the stub region at STUB32_VIRT_BASE,
+ * and STUB32_MAPCACHE is a window of 512 page slots the stub uses to reach
+ * arbitrary machine frames.
+ */
+#define STUB64_VIRT_BASE      0xffff830000000000ull   /* L4 slot 262 */
+#define STUB64_PHYSMAP        0xffff840000000000ull   /* L4 slot 264 */
+#define STUB64_L4_FIRST       256
+#define STUB64_L4_LAST        271
+
+#define STUB32_VIRT_BASE      0xF6800000u
+#define STUB32_VIRT_END       0xFF000000u
+#define STUB32_MAPCACHE       0xFF000000u
+#define STUB32_MAPCACHE_SLOTS 512
+#define STUB32_L2_FIRST       428       /* (0xF5800000 >> 21) & 511 in L3 slot 3 */
+
+/* The stub region may not grow beyond this (32-bit hole bound). */
+#define STUB_REGION_MAX       (STUB32_VIRT_END - STUB32_VIRT_BASE)
+
+/*
+ * First bytes of the flat stub image (section .head). The host loads the
+ * image at the start of the stub region and enters at entry_offset with
+ * the boot description address (stub virtual) in %rdi / %eax... see
+ * docs/architecture.md "Stub entry".
+ */
+struct stub_header {
+	uint64_t magic;          /* STUB_MAGIC */
+	uint32_t abi_version;    /* STUB_ABI_VERSION */
+	uint32_t bits;           /* 64 or 32 */
+	uint32_t entry_offset;   /* from the start of the image */
+	uint32_t image_size;     /* bytes in the file */
+	uint32_t mem_size;       /* bytes including bss, page aligned */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct stub_header) == 32, "stub_header layout");
+
+/*
+ * Hostcalls: the stub asks the host for a service with
+ *     outl %eax, $HOSTCALL_PORT
+ * where %eax is the offset of a struct hostcall inside the stub region.
+ * The guest never has real I/O privilege (IOPL 0, no I/O bitmap), so every
+ * I/O exit comes from the stub; the host still validates the offset.
+ */
+#define HOSTCALL_PORT 0x0510
+
+enum hostcall_op {
+	HOSTCALL_CONSOLE_WRITE = 1, /* data[0..len) to the console (console_io) */
+	HOSTCALL_SHUTDOWN      = 2, /* arg[0] = SHUTDOWN_* reason */
+	HOSTCALL_PANIC         = 3, /* data = message; regs = trap frame */
+	HOSTCALL_TRACE         = 4, /* data = one trace line (--trace) */
+};
+
+#define HOSTCALL_DATA_MAX 2048
+
+struct hostcall_regs {       /* general registers for HOSTCALL_PANIC */
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags, cs, ss, cr2, vector, error_code;
+};
+
+struct hostcall {
+	uint32_t op;
+	uint32_t len;            /* bytes valid in data */
+	uint64_t arg[4];
+	struct hostcall_regs regs;
+	char data[HOSTCALL_DATA_MAX];
+};
+_Static_assert(sizeof(struct hostcall_regs) == 23 * 8, "hostcall_regs layout");
+_Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
+	       "hostcall layout");
+
+/*
+ * Boot description: a flattened device tree written by the host (libfdt)
+ * and read once by the stub at start-up. Node and property names:
+ */
+#define BOOT_FDT_COMPATIBLE     "xenner,boot-v1"
+/* /xenner */
+#define BOOT_PROP_GUEST_BITS    "guest-bits"      /* u32: 64 or 32 */
+#define BOOT_PROP_DOMID         "domid"           /* u32 */
+#define BOOT_PROP_NR_VCPUS      "nr-vcpus"        /* u32 */
+#define BOOT_PROP_TSC_KHZ       "tsc-khz"         /* u32 */
+#define BOOT_PROP_TRACE         "trace"           /* u32: trace flags */
+#define BOOT_PROP_HOST_KIND     "host-kind"       /* string: "vmx", "svm", "pvm" */
+#define BOOT_PROP_XEN_EXTRA     "xen-extraversion"/* string */
+#define BOOT_PROP_XEN_CMDLINE   "xen-cmdline"     /* string: XENVER_commandline */
+/* /memory */
+#define BOOT_PROP_GUEST_NR_PAGES "guest-nr-pages" /* u64 */
+#define BOOT_PROP_MAX_MFN       "max-mfn"         /* u64: machine frames below this exist */
+#define BOOT_PROP_STUB_MADDR    "stub-maddr"      /* u64: machine address of the stub region */
+#define BOOT_PROP_STUB_SIZE     "stub-size"       /* u64 */
+#define BOOT_PROP_HEAP          "heap"            /* u64 offset, u64 size in the stub region */
+#define BOOT_PROP_M2P           "m2p"             /* u64 offset, u64 size in the stub region */
+#define BOOT_PROP_SHARED_INFO   "shared-info-offset" /* u64 offset in the stub region */
+#define BOOT_PROP_RAM_RANGES    "ram-ranges"      /* (u64 mfn, u64 count)*: guest-owned frames */
+/* /guest */
+#define BOOT_PROP_ENTRY         "entry"           /* u64 virtual */
+#define BOOT_PROP_START_INFO    "start-info"      /* u64 virtual */
+#define BOOT_PROP_STACK         "stack"           /* u64 virtual: initial stack pointer */
+#define BOOT_PROP_PT_ROOT_MFN   "pt-root-mfn"     /* u64 */
+#define BOOT_PROP_PT_RANGE      "pt-range"        /* u64 first pfn, u64 count: bootstrap tables */
+#define BOOT_PROP_HYPERCALL_PAGE "hypercall-page" /* u64 virtual, 0 = none */
+#define BOOT_PROP_P2M           "p2m"             /* u64 pfn->mfn array offset in stub region */
+
+/* Trace flags (--trace). */
+#define TRACE_HYPERCALLS   (1u << 0)
+#define TRACE_TRAPS        (1u << 1)
+#define TRACE_UNKNOWN      (1u << 2)  /* unknown/unsupported calls (default on) */
+
+#endif
