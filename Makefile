@@ -14,7 +14,8 @@ endif
 
 B := build
 CC := gcc
-HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+XENNER_VERSION := 0.1
+HOST_CFLAGS := -DXENNER_VERSION=\"$(XENNER_VERSION)\" -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-D_GNU_SOURCE -Iinclude -I.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HOST_LIBS := -lfdt -lpthread
@@ -53,7 +54,7 @@ STUB_COMMON_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parame
 	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Ihypercall/include -Iinclude \
 	-idirafter /usr/include -fno-stack-protector -fno-builtin -mno-red-zone \
 	-mno-sse -mno-mmx -mno-sse2 -mno-80387 -fno-asynchronous-unwind-tables \
-	-fno-common -fno-strict-aliasing
+	-fno-common -fno-strict-aliasing -fno-tree-loop-distribute-patterns
 STUB64_CFLAGS := $(STUB_COMMON_CFLAGS) -m64 -fpie -DSTUB_BITS=64
 STUB32_CFLAGS := $(STUB_COMMON_CFLAGS) -m32 -fno-pic -DSTUB_BITS=32 \
 	-D__XEN_INTERFACE_VERSION__=0x00040d00
@@ -78,11 +79,11 @@ $(B)/stub32/%.o: hypercall/%.S
 
 $(B)/stub64.elf: $(STUB64_OBJS) hypercall/stub64.lds
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)ld -m elf_x86_64 -static -nostdlib --no-dynamic-linker -z noexecstack \
+	$(Q)ld -m elf_x86_64 -static -nostdlib --no-dynamic-linker -z noexecstack --no-warn-rwx-segments \
 		-T hypercall/stub64.lds -o $@ $(STUB64_OBJS) /usr/lib/x86_64-linux-gnu/libfdt.a
 $(B)/stub32.elf: $(STUB32_OBJS) hypercall/stub32.lds
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)ld -m elf_i386 -static -nostdlib -z noexecstack \
+	$(Q)ld -m elf_i386 -static -nostdlib -z noexecstack --no-warn-rwx-segments \
 		-T hypercall/stub32.lds -o $@ $(STUB32_OBJS) $(LIBFDT32) $(LIBGCC32)
 $(B)/%.bin: $(B)/%.elf
 	$(Q)objcopy -O binary $< $@

@@ -5,6 +5,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/*
+ * The Xen interface the stub is built against. Without it xen.h defaults
+ * to version 0, which #defines console_evtchn/console_mfn to fields of
+ * start_info and breaks pv_build_args below. Include this header before
+ * any other Xen header.
+ */
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ 0x00040d00
+#endif
 #include <xen/xen.h>
 #include <xen/features.h>
 
@@ -95,12 +104,14 @@ struct pv_guest_mem {
 /* Start-of-day layout (layout.c, pagetables.c)                         */
 /* ------------------------------------------------------------------ */
 
-/* Every address below is a guest virtual address unless named *_pfn/*_mfn. */
+/* Every address below is a guest virtual address unless named *_pfn or *_mfn. */
 struct pv_layout {
 	bool is_64bit;
 	uint64_t virt_base;
 	uint64_t kernel_start, kernel_end;      /* page aligned */
 	uint64_t ramdisk_start, ramdisk_len;    /* start page aligned; len 0 = none */
+	bool ramdisk_unmapped;                  /* MOD_START_PFN kernel: the ramdisk lies after
+						   virt_end, unmapped, and start_info gets its pfn */
 	uint64_t p2m_start, p2m_end;            /* mfn list, unsigned long entries */
 	uint64_t start_info;                    /* one page */
 	uint64_t xenstore;                      /* one page */
@@ -122,6 +133,7 @@ static inline uint64_t pv_layout_pfn(const struct pv_layout *l, uint64_t va)
 struct pv_build_args {
 	const struct pv_kernel *kernel;
 	const uint8_t *kernel_image;    /* the ELF the kernel was parsed from */
+	size_t kernel_image_size;       /* its size: segments are checked against it */
 	const uint8_t *ramdisk;         /* NULL = none */
 	size_t ramdisk_len;
 	const char *cmdline;            /* NULL = empty; truncated to MAX_GUEST_CMDLINE-1 */

@@ -7,10 +7,12 @@
  * 64-bit and 32-bit. Only fixed-width types; every structure is pinned by
  * static asserts so both sides agree. Bump STUB_ABI_VERSION on any change.
  */
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 #define STUB_ABI_VERSION 1
-#define STUB_MAGIC 0x4255545352454e58ull   /* "XENRSTUB" little endian */
+#define STUB_MAGIC 0x4255545352454e58   /* "XENRSTUB" little endian */
 
 /*
  * Stub virtual layout.
@@ -31,6 +33,14 @@
 #define STUB64_L4_FIRST       256
 #define STUB64_L4_LAST        271
 
+/*
+ * The 32-bit PAE hole, for host code (which sees the x86_64 headers). The
+ * 32-bit stub asserts these equal xen-x86_32.h (arch32.c).
+ */
+#define XEN32_HYPERVISOR_VIRT_START 0xF5800000u
+#define XEN32_MACH2PHYS_VIRT_START  0xF5800000u
+#define XEN32_MACH2PHYS_VIRT_END    0xF6800000u
+
 #define STUB32_VIRT_BASE      0xF6800000u
 #define STUB32_VIRT_END       0xFF000000u
 #define STUB32_MAPCACHE       0xFF000000u
@@ -40,6 +50,7 @@
 /* The stub region may not grow beyond this (32-bit hole bound). */
 #define STUB_REGION_MAX       (STUB32_VIRT_END - STUB32_VIRT_BASE)
 
+#ifndef __ASSEMBLER__
 /*
  * First bytes of the flat stub image (section .head). The host loads the
  * image at the start of the stub region and enters at entry_offset with
@@ -56,6 +67,7 @@ struct stub_header {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct stub_header) == 32, "stub_header layout");
+#endif
 
 /*
  * Hostcalls: the stub asks the host for a service with
@@ -66,15 +78,14 @@ _Static_assert(sizeof(struct stub_header) == 32, "stub_header layout");
  */
 #define HOSTCALL_PORT 0x0510
 
-enum hostcall_op {
-	HOSTCALL_CONSOLE_WRITE = 1, /* data[0..len) to the console (console_io) */
-	HOSTCALL_SHUTDOWN      = 2, /* arg[0] = SHUTDOWN_* reason */
-	HOSTCALL_PANIC         = 3, /* data = message; regs = trap frame */
-	HOSTCALL_TRACE         = 4, /* data = one trace line (--trace) */
-};
+#define HOSTCALL_CONSOLE_WRITE 1 /* data[0..len) to the console (console_io) */
+#define HOSTCALL_SHUTDOWN      2 /* arg[0] = SHUTDOWN_* reason */
+#define HOSTCALL_PANIC         3 /* data = message; regs = trap frame */
+#define HOSTCALL_TRACE         4 /* data = one trace line (--trace) */
 
 #define HOSTCALL_DATA_MAX 2048
 
+#ifndef __ASSEMBLER__
 struct hostcall_regs {       /* general registers for HOSTCALL_PANIC */
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -91,6 +102,7 @@ struct hostcall {
 _Static_assert(sizeof(struct hostcall_regs) == 23 * 8, "hostcall_regs layout");
 _Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
 	       "hostcall layout");
+#endif
 
 /*
  * Boot description: a flattened device tree written by the host (libfdt)
@@ -122,7 +134,6 @@ _Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
 #define BOOT_PROP_PT_ROOT_MFN   "pt-root-mfn"     /* u64 */
 #define BOOT_PROP_PT_RANGE      "pt-range"        /* u64 first pfn, u64 count: bootstrap tables */
 #define BOOT_PROP_HYPERCALL_PAGE "hypercall-page" /* u64 virtual, 0 = none */
-#define BOOT_PROP_P2M           "p2m"             /* u64 pfn->mfn array offset in stub region */
 
 /* Trace flags (--trace). */
 #define TRACE_HYPERCALLS   (1u << 0)

@@ -1,0 +1,217 @@
+/* arch32.c — i386 PAE specifics: descriptor tables, the hole's L2 entries, guest entry. */
+#include "stub.h"
+#if STUB_BITS == 32
+
+#define STUB_CS   0xe008
+#define STUB_DS   0xe010
+#define STUB_TSS  0xe038
+
+extern const uint32_t trap_entries[256];       /* entry32.S */
+void stub_exit_to(struct regs *frame) __attribute__((noreturn));
+
+struct tss32 {
+	uint32_t prev, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+	uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	uint32_t es, cs, ss, ds, fs, gs, ldt;
+	uint16_t trap, iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss32) == 104, "tss32");
+
+static uint64_t idt[256] __attribute__((aligned(4096)));
+static uint64_t stub_l2_slots[512 - STUB32_L2_FIRST];
+static uint64_t *mapcache_l1_ptr;
+
+/*
+ * Guest segments (the flat ring-1 and ring-3 ones here, and later any the
+ * guest installs) end where the read-only M2P ends: ring 1 is a supervisor
+ * ring, so only the segment limit keeps it out of the stub's pages above.
+ */
+_Static_assert(XEN32_HYPERVISOR_VIRT_START == HYPERVISOR_VIRT_START_PAE, "hostabi.h");
+_Static_assert(XEN32_MACH2PHYS_VIRT_START == MACH2PHYS_VIRT_START_PAE, "hostabi.h");
+_Static_assert(XEN32_MACH2PHYS_VIRT_END == MACH2PHYS_VIRT_END_PAE, "hostabi.h");
+
+#define GUEST_LIMIT_PAGES ((MACH2PHYS_VIRT_END_PAE >> 12) - 1)
+
+static uint64_t seg_desc(uint32_t base, uint32_t limit_pages, unsigned access)
+{
+	return (uint64_t)(limit_pages & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
+	       (uint64_t)access << 40 | (uint64_t)((limit_pages >> 16) & 0xf) << 48 |
+	       (uint64_t)0xc << 52 | (uint64_t)(base >> 24) << 56;
+}
+
+static inline uint32_t read_cr3(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+struct vcpu *current(void)
+{
+	ulong sp;
+	__asm__("mov %%esp, %0" : "=r"(sp));
+	return *(struct vcpu **)((sp & ~(STACK_SIZE - 1)) + STACK_SIZE - sizeof(void *));
+}
+
+uint64_t *mapcache_l1(void);
+uint64_t *mapcache_l1(void)
+{
+	return mapcache_l1_ptr;
+}
+
+static void set_gate(unsigned vec, uint32_t handler, unsigned dpl)
+{
+	idt[vec] = (uint64_t)(handler & 0xffff) | (uint64_t)STUB_CS << 16 |
+		   (uint64_t)(0x8e | dpl << 5) << 40 | (uint64_t)(handler >> 16) << 48;
+}
+
+static void idt_init(void)
+{
+	for (unsigned v = 0; v < 256; v++)
+		set_gate(v, trap_entries[v], 0);
+	set_gate(X86_BP, trap_entries[X86_BP], 3);
+	set_gate(X86_OF, trap_entries[X86_OF], 3);
+	set_gate(VEC_HYPERCALL, trap_entries[VEC_HYPERCALL], 1);       /* int $0x82 */
+}
+
+/* The stub's own tables were built by the host; find them through CR3 (in the stub region). */
+static void *stub_table(uint64_t maddr)
+{
+	return stub_ptr((maddr & ~0xfffull) - dom.bi.stub_maddr);
+}
+
+static void find_stub_tables(void)
+{
+	uint64_t *l3 = stub_ptr((read_cr3() & ~0x1fu) - dom.bi.stub_maddr);
+	uint64_t *l2 = stub_table(l3[3] & 0x000ffffffffff000ull);
+	for (unsigned i = STUB32_L2_FIRST; i < 512; i++)
+		stub_l2_slots[i - STUB32_L2_FIRST] = l2[i];
+	uint64_t mc = l2[(STUB32_MAPCACHE >> 21) & 511];
+	if (!(mc & 1) || (mc & 0x80))
+		panic("mapcache L1 missing from the stub's page tables");
+	mapcache_l1_ptr = stub_table(mc & 0x000ffffffffff000ull);
+}
+
+void arch_cpu_init(struct vcpu *v)
+{
+	uint64_t *gdt = (uint64_t *)v->gdt;
+	gdt[STUB_CS >> 3] = seg_desc(0, 0xfffff, 0x9b);
+	gdt[STUB_DS >> 3] = seg_desc(0, 0xfffff, 0x93);
+	gdt[FLAT_RING1_CS >> 3] = seg_desc(0, GUEST_LIMIT_PAGES, 0xbb);
+	gdt[FLAT_RING1_DS >> 3] = seg_desc(0, GUEST_LIMIT_PAGES, 0xb3);
+	gdt[FLAT_RING3_CS >> 3] = seg_desc(0, GUEST_LIMIT_PAGES, 0xfb);
+	gdt[FLAT_RING3_DS >> 3] = seg_desc(0, GUEST_LIMIT_PAGES, 0xf3);
+
+	struct tss32 *tss = v->tss;
+	tss->esp0 = v->stack_top;
+	tss->ss0 = STUB_DS;
+	tss->iomap_base = sizeof(*tss);                 /* no I/O bitmap */
+	uint32_t base = (uint32_t)tss;
+	/* An *available* 32-bit TSS (type 9): ltr marks it busy. */
+	gdt[STUB_TSS >> 3] = (sizeof(*tss) - 1) | (uint64_t)(base & 0xffffff) << 16 |
+			     0x89ull << 40 | (uint64_t)(base >> 24) << 56;
+
+	if (v->id == 0) {
+		idt_init();
+		find_stub_tables();
+	}
+	struct { uint16_t limit; uint32_t base; } __attribute__((packed))
+		gdtr = { 16 * PAGE_SIZE - 1, (uint32_t)gdt },
+		idtr = { sizeof(idt) - 1, (uint32_t)idt };
+	__asm__ volatile(
+		"lgdt %0\n\t"
+		"ljmp %1, $1f\n"
+		"1:\n\t"
+		"mov %2, %%ss\n\t"
+		"mov %2, %%ds\n\t"
+		"mov %2, %%es\n\t"
+		"ltr %w3\n\t"
+		"lidt %4"
+		: : "m"(gdtr), "i"(STUB_CS), "r"(STUB_DS), "r"(STUB_TSS), "m"(idtr)
+		: "memory");
+}
+
+/* Give the guest's top L2 (the one under L3 slot 3) the stub's hole entries. */
+void arch_install_stub_mappings(uint64_t pt_root_mfn)
+{
+	uint64_t *l3 = map_mfn(pt_root_mfn);
+	uint64_t l3e = l3[3];
+	unmap_mfn(l3);
+	if (!(l3e & 1))
+		panic("guest L3 slot 3 is empty: no L2 for the hypervisor hole");
+	uint64_t l2_mfn = (l3e & 0x000ffffffffff000ull) >> PAGE_SHIFT;
+	if (!mfn_is_guest_ram(l2_mfn))
+		panic("guest top L2 %llx is not guest RAM", (unsigned long long)l2_mfn);
+	uint64_t *l2 = map_mfn(l2_mfn);
+	for (unsigned i = STUB32_L2_FIRST; i < 512; i++)
+		l2[i] = stub_l2_slots[i - STUB32_L2_FIRST];
+	unmap_mfn(l2);
+}
+
+void arch_write_cr3(uint64_t maddr)
+{
+	if (maddr >> 32)
+		panic("PAE CR3 above 4 GiB: %llx", (unsigned long long)maddr);
+	__asm__ volatile("mov %0, %%cr3" : : "r"((uint32_t)maddr) : "memory");
+}
+
+ulong arch_read_cr2(void)
+{
+	ulong v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+/* mov $nr,%eax; int $0x82; ret — the iret entry pushes %eax first and never returns. */
+void arch_fill_hypercall_page(uint8_t *page)
+{
+	memset(page, 0xcc, PAGE_SIZE);
+	for (unsigned nr = 0; nr < PAGE_SIZE / 32; nr++) {
+		uint8_t *p = page + nr * 32;
+		if (nr == __HYPERVISOR_iret) {
+			static const uint8_t iret[] = { 0x50, 0xb8, 0, 0, 0, 0, 0xcd, 0x82 };
+			memcpy(p, iret, sizeof(iret));
+			p[2] = (uint8_t)nr;
+			continue;
+		}
+		static const uint8_t call[] = { 0xb8, 0, 0, 0, 0, 0xcd, 0x82, 0xc3 };
+		memcpy(p, call, sizeof(call));
+		p[1] = (uint8_t)nr;
+	}
+}
+
+bool arch_guest_va_ok(ulong va, size_t len)
+{
+	ulong end = va + len;
+	return end >= va && end <= HYPERVISOR_VIRT_START_PAE;
+}
+
+void arch_guest_start_regs(struct regs *r, ulong entry, ulong sp, ulong si)
+{
+	r->ip = entry;
+	r->cs = FLAT_KERNEL_CS;
+	r->flags = X86_EFLAGS_IF | 2;
+	r->sp = sp;
+	r->ss = FLAT_KERNEL_SS;
+	r->ds = r->es = r->fs = r->gs = FLAT_KERNEL_DS;
+	r->esi = si;
+}
+
+bool guest_kernel_mode(const struct vcpu *v, const struct regs *r)
+{
+	return (r->cs & 3) == 1;
+}
+
+void arch_enter_guest(struct vcpu *v, struct regs *r)
+{
+	struct regs *frame = (struct regs *)(v->stack_top - sizeof(*frame));
+	*frame = *r;
+	stub_exit_to(frame);
+}
+
+void arch_halt(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+#endif

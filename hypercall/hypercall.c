@@ -1,0 +1,86 @@
+/* hypercall.c — the hypercall table and dispatcher. */
+#include "hypercall.h"
+
+#define HC_64 1u
+#define HC_32 2u
+#define HC_BOTH (HC_64 | HC_32)
+#if STUB_BITS == 64
+#define HC_THIS HC_64
+#else
+#define HC_THIS HC_32
+#endif
+
+struct hypercall {
+	long (*fn)(HC_ARGS);
+	unsigned modes;         /* which guest widths Xen offers it to */
+};
+
+/* Implemented hypercalls. Anything else returns -ENOSYS and is reported. */
+static const struct hypercall hypercalls[] = {
+	[__HYPERVISOR_set_trap_table]   = { do_set_trap_table,  HC_BOTH },
+	[__HYPERVISOR_stack_switch]     = { do_stack_switch,    HC_BOTH },
+	[__HYPERVISOR_sched_op_compat]  = { do_sched_op_compat, HC_BOTH },
+	[__HYPERVISOR_xen_version]      = { do_xen_version,     HC_BOTH },
+	[__HYPERVISOR_console_io]       = { do_console_io,      HC_BOTH },
+	[__HYPERVISOR_vm_assist]        = { do_vm_assist,       HC_BOTH },
+	[__HYPERVISOR_iret]             = { do_iret,            HC_BOTH },
+	[__HYPERVISOR_vcpu_op]          = { do_vcpu_op,         HC_BOTH },
+	[__HYPERVISOR_sched_op]         = { do_sched_op,        HC_BOTH },
+};
+
+/* Names for tracing, indexed like the table (xen.h numbering). */
+static const char *const hypercall_names[] = {
+	"set_trap_table", "mmu_update", "set_gdt", "stack_switch", "set_callbacks",
+	"fpu_taskswitch", "sched_op_compat", "platform_op", "set_debugreg", "get_debugreg",
+	"update_descriptor", "11", "memory_op", "multicall", "update_va_mapping",
+	"set_timer_op", "event_channel_op_compat", "xen_version", "console_io",
+	"physdev_op_compat", "grant_table_op", "vm_assist", "update_va_mapping_otherdomain",
+	"iret", "vcpu_op", "set_segment_base", "mmuext_op", "xsm_op", "nmi_op", "sched_op",
+	"callback_op", "xenoprof_op", "event_channel_op", "physdev_op", "hvm_op", "sysctl",
+	"domctl", "kexec_op", "tmem_op", "argo_op", "xenpmu_op", "dm_op", "hypfs_op",
+};
+
+const char *hypercall_name(unsigned nr);
+const char *hypercall_name(unsigned nr)
+{
+	return nr < ARRAY_SIZE(hypercall_names) ? hypercall_names[nr] : "unknown";
+}
+
+/* Unsupported calls are reported once per number (always, not only with --trace). */
+static uint8_t reported[64];
+
+static void report_unsupported(unsigned nr, const ulong *a)
+{
+	bool first = nr >= 64 * 8 || !(reported[nr / 8] & (1u << (nr % 8)));
+	if (nr < 64 * 8)
+		reported[nr / 8] |= (uint8_t)(1u << (nr % 8));
+	unsigned flag = first ? TRACE_UNKNOWN : TRACE_HYPERCALLS;
+	trace(flag, "unsupported hypercall %s (%u) args %lx %lx %lx %lx %lx -> -ENOSYS",
+	      hypercall_name(nr), nr, a[0], a[1], a[2], a[3], a[4]);
+}
+
+void hypercall_dispatch(struct regs *r)
+{
+	ulong a[5];
+#if STUB_BITS == 64
+	unsigned nr = (unsigned)r->rax;
+	a[0] = r->rdi; a[1] = r->rsi; a[2] = r->rdx; a[3] = r->r10; a[4] = r->r8;
+	if (r->rax >> 32)
+		nr = ~0u;
+#else
+	unsigned nr = r->eax;
+	a[0] = r->ebx; a[1] = r->ecx; a[2] = r->edx; a[3] = r->esi; a[4] = r->edi;
+#endif
+	if (nr >= ARRAY_SIZE(hypercalls) || !hypercalls[nr].fn ||
+	    !(hypercalls[nr].modes & HC_THIS)) {
+		report_unsupported(nr, a);
+		REG_RET(r) = (ulong)-XEN_ENOSYS;
+		return;
+	}
+	long ret = hypercalls[nr].fn(r, a[0], a[1], a[2], a[3], a[4]);
+	if (ret == HYPERCALL_REGS_SET)
+		return;
+	trace(TRACE_HYPERCALLS, "%s(%lx, %lx, %lx) = %ld", hypercall_name(nr), a[0], a[1],
+	      a[2], ret);
+	REG_RET(r) = (ulong)ret;
+}

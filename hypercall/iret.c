@@ -1,0 +1,68 @@
+/* iret.c — HYPERVISOR_iret: return from an exception or event to kernel or user context. */
+#include "hypercall.h"
+
+#if STUB_BITS == 64
+/*
+ * The hypercall page's iret entry pushed rax, r11, rcx on top of the
+ * guest's iret frame (flags, rip, cs, rflags, rsp, ss): struct iret_context
+ * at the guest's rsp.
+ */
+long do_iret(HC_ARGS)
+{
+	struct vcpu *v = current();
+	struct iret_context ic;
+
+	if (copy_from_guest(&ic, r->sp, sizeof(ic)))
+		domain_crash(r, "iret: cannot read the iret context at %lx", (ulong)r->sp);
+	if ((ic.cs & 3) == 3 && v->kernel_mode)
+		domain_crash(r, "iret to guest user mode: not supported yet (needs user page tables)");
+
+	r->ip = ic.rip;
+	r->cs = ic.cs | 3;
+	r->flags = (ic.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
+	r->sp = ic.rsp;
+	r->ss = ic.ss | 3;
+	if (!(ic.flags & VGCF_in_syscall)) {
+		r->r11 = ic.r11;
+		r->rcx = ic.rcx;
+	}
+	v->vcpu_info->evtchn_upcall_mask = !(ic.rflags & X86_EFLAGS_IF);
+	r->rax = ic.rax;
+	trace(TRACE_TRAPS, "iret to %lx", (ulong)r->ip);
+	return HYPERCALL_REGS_SET;
+}
+#else
+/*
+ * 32-bit: the iret entry pushed eax on top of eip, cs, eflags and, when
+ * returning to ring 3, esp and ss.
+ */
+long do_iret(HC_ARGS)
+{
+	struct vcpu *v = current();
+	uint32_t f[6];
+
+	if (copy_from_guest(f, r->sp, 4 * sizeof(uint32_t)))
+		domain_crash(r, "iret: cannot read the iret frame at %x", r->sp);
+	uint32_t eax = f[0], eip = f[1], cs = f[2], eflags = f[3];
+	switch (cs & 3) {
+	case 0:
+		domain_crash(r, "iret to ring 0 (cs %x)", cs);
+	case 1:
+		r->sp += 16;
+		break;
+	default:
+		if (copy_from_guest(f + 4, r->sp + 16, 2 * sizeof(uint32_t)))
+			domain_crash(r, "iret: cannot read the iret frame at %x", r->sp);
+		r->sp = f[4];
+		r->ss = f[5];
+		break;
+	}
+	r->ip = eip;
+	r->cs = cs;
+	r->flags = (eflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
+	v->vcpu_info->evtchn_upcall_mask = !(eflags & X86_EFLAGS_IF);
+	r->eax = eax;
+	trace(TRACE_TRAPS, "iret to %x", r->ip);
+	return HYPERCALL_REGS_SET;
+}
+#endif

@@ -1,0 +1,58 @@
+/* guest.h — the small runtime shared by the Xen PV test guests. */
+#ifndef GUEST_GUEST_H
+#define GUEST_GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/errno.h>
+#include "arch.h"
+#include "hypercall.h"
+
+/* Each guest defines its name (used in the verdict) and its body. */
+extern const char guest_name[];
+void guest_main(void);
+
+/* Start-of-day state recorded by start{64,32}.S before it switched stacks. */
+extern unsigned long boot_start_info, boot_sp, boot_cs, boot_ss, boot_ds, boot_flags;
+extern start_info_t *start_info;
+extern char _start[], _end[];
+
+/* pfn/mfn of an address inside the initial mapping (xen.h start of day, 6.). */
+unsigned long virt_to_pfn(const void *va);
+unsigned long virt_to_mfn(const void *va);
+
+/* console.c: output through console_io(CONSOLEIO_write). */
+void console_write(const char *s, size_t len);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * verdict.c: every check prints one "  ok  ..." or "  FAIL ..." line; the
+ * first failure names the verdict. verdict() prints
+ * "VERDICT: PASS <name>" or "VERDICT: FAIL <name>: <first failure>" and
+ * powers off.
+ */
+bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool check_eq(const char *what, unsigned long long got, unsigned long long want);
+bool check_rc(const char *what, long got, long want);
+__attribute__((noreturn)) void verdict(void);
+__attribute__((noreturn, format(printf, 1, 2))) void fail_now(const char *fmt, ...);
+__attribute__((noreturn)) void shutdown(unsigned int reason);
+
+/* string.c */
+void *memset(void *s, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strstr(const char *haystack, const char *needle);
+
+#endif

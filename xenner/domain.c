@@ -1,0 +1,196 @@
+/* domain.c — build a PV domain (pvboot + the stub) in a fresh KVM VM and run it. */
+#include "vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <pvboot/pvboot.h>
+#include <xenner/bootfdt.h>
+#include <xenner/features.h>
+#include <xenner/hostabi.h>
+#include <xenner/util.h>
+
+#define MAX_KERNEL_SIZE  (512 * MiB)
+#define MAX_RAMDISK_SIZE (2 * GiB)
+#define XENNER_DOMID     1
+
+/* Embedded stub images (stubs.S). */
+extern const uint8_t stub64_image[], stub64_image_end[];
+extern const uint8_t stub32_image[], stub32_image_end[];
+
+void *vm_mfn_to_host(void *opaque, uint64_t mfn)
+{
+	struct vm *vm = opaque;
+	const struct mem_plan *p = &vm->plan;
+	if (mfn < p->low_ram_pages)
+		return vm->ram + (mfn << PAGE_SHIFT);
+	uint64_t high = MEMPLAN_HIGH_RAM_BASE >> PAGE_SHIFT;
+	if (mfn >= high && mfn - high < p->high_ram_pages)
+		return vm->ram + ((p->low_ram_pages + (mfn - high)) << PAGE_SHIFT);
+	return NULL;
+}
+
+static const struct stub_header *stub_image(unsigned bits, size_t *size)
+{
+	const uint8_t *start = bits == 64 ? stub64_image : stub32_image;
+	const uint8_t *end = bits == 64 ? stub64_image_end : stub32_image_end;
+	const struct stub_header *h = (const void *)start;
+	*size = (size_t)(end - start);
+	if (*size < sizeof(*h) || h->magic != STUB_MAGIC || h->abi_version != STUB_ABI_VERSION ||
+	    h->bits != bits || h->image_size > h->mem_size || h->entry_offset >= *size)
+		die("internal error: the embedded %u-bit stub image is damaged", bits);
+	return h;
+}
+
+/* pfn -> mfn: machine order, or a seeded shuffle to catch MFN == PFN assumptions. */
+static uint64_t *make_p2m(const struct mem_plan *p, const struct xenner_config *cfg)
+{
+	uint64_t *p2m = xzalloc(p->nr_pages * sizeof(*p2m));
+	for (uint64_t i = 0; i < p->nr_pages; i++)
+		p2m[i] = mem_plan_ram_mfn(p, i);
+	if (cfg->shuffle_frames) {
+		uint64_t s = cfg->shuffle_seed * 0x9e3779b97f4a7c15ull + 1;
+		for (uint64_t i = p->nr_pages - 1; i > 0; i--) {
+			s ^= s << 13;
+			s ^= s >> 7;
+			s ^= s << 17;
+			uint64_t j = s % (i + 1);
+			uint64_t t = p2m[i];
+			p2m[i] = p2m[j];
+			p2m[j] = t;
+		}
+	}
+	return p2m;
+}
+
+static void alloc_memory(struct vm *vm)
+{
+	const struct mem_plan *p = &vm->plan;
+	vm->ram_bytes = p->nr_pages << PAGE_SHIFT;
+	uint64_t total = vm->ram_bytes + p->stub_size;
+	vm->mem_fd = memfd_create("xenner-guest", MFD_CLOEXEC);
+	if (vm->mem_fd < 0)
+		die("memfd_create: %s", strerror(errno));
+	if (ftruncate(vm->mem_fd, (off_t)total) < 0)
+		die("cannot size guest memory (%llu MiB): %s",
+		    (unsigned long long)(total >> 20), strerror(errno));
+	uint8_t *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, vm->mem_fd, 0);
+	if (base == MAP_FAILED)
+		die("cannot map guest memory (%llu MiB): %s",
+		    (unsigned long long)(total >> 20), strerror(errno));
+	vm->ram = base;
+	vm->stub = base + vm->ram_bytes;
+}
+
+int domain_run(const struct xenner_config *cfg)
+{
+	char err[256];
+	size_t ksize;
+	uint8_t *kimage = read_file(cfg->kernel, &ksize, MAX_KERNEL_SIZE, err, sizeof(err));
+	if (!kimage)
+		die("%s: %s", cfg->kernel, err);
+
+	struct pv_kernel k;
+	if (pv_kernel_parse(kimage, ksize, &k, err, sizeof(err)))
+		die("%s: %s", cfg->kernel, err);
+	unsigned bits = k.is_64bit ? 64 : 32;
+	if (!k.is_64bit && k.pae == PV_PAE_NONE)
+		die("%s: 32-bit non-PAE kernels are not supported (Xen PV needs a PAE kernel)",
+		    cfg->kernel);
+	uint32_t offered[XENFEAT_NR_SUBMAPS] = { XENNER_FEATURES_SUBMAP0 };
+	if (pv_kernel_check_features(&k, offered, err, sizeof(err)))
+		die("%s: %s", cfg->kernel, err);
+
+	uint8_t *ramdisk = NULL;
+	size_t rsize = 0;
+	if (cfg->ramdisk) {
+		ramdisk = read_file(cfg->ramdisk, &rsize, MAX_RAMDISK_SIZE, err, sizeof(err));
+		if (!ramdisk)
+			die("%s: %s", cfg->ramdisk, err);
+	}
+
+	struct vm *vm = xzalloc(sizeof(*vm));
+	vm->cfg = cfg;
+	uint64_t nr_pages = cfg->memory_mib << (20 - PAGE_SHIFT);
+	struct pv_layout layout;
+	if (pv_layout_compute(&k, rsize, nr_pages, &layout, err, sizeof(err)))
+		die("%s: %s", cfg->kernel, err);
+
+	size_t stub_file_size;
+	const struct stub_header *sh = stub_image(bits, &stub_file_size);
+	if (mem_plan_compute(&vm->plan, bits, nr_pages, cfg->vcpus, sh->mem_size, err,
+			     sizeof(err)))
+		die("--memory %llu: %s", (unsigned long long)cfg->memory_mib, err);
+
+	vm->host_kind = cfg->host_kind ? cfg->host_kind : host_kind_detect();
+	if (!strcmp(vm->host_kind, "pvm"))
+		die("this host's KVM is kvm_pvm (no VMX/SVM), which xenner does not support yet; "
+		    "run the guest inside the faithful-KVM test VM: tests/vm/xvm --add xenner/xenner "
+		    "-- xenner --kernel ... (see README)");
+
+	/* Memory: guest RAM frames first, then the stub region, in one memfd. */
+	alloc_memory(vm);
+	uint64_t *p2m = make_p2m(&vm->plan, cfg);
+	struct pv_guest_mem mem = {
+		.nr_pages = nr_pages, .p2m = p2m, .mfn_to_host = vm_mfn_to_host, .opaque = vm,
+	};
+	struct pv_build_args args = {
+		.kernel = &k, .kernel_image = kimage, .ramdisk = ramdisk, .ramdisk_len = rsize,
+		.cmdline = cfg->extra,
+		.shared_info_maddr = vm->plan.stub_gpa + vm->plan.shared_info_off,
+	};
+	if (pv_build(&args, &mem, &layout, err, sizeof(err)))
+		die("%s: %s", cfg->kernel, err);
+
+	/* The stub region: image, page tables, M2P. */
+	size_t copy = sh->image_size < stub_file_size ? sh->image_size : stub_file_size;
+	memcpy(vm->stub, sh, copy);
+	mem_plan_build_stub_tables(&vm->plan, vm->stub);
+	mem_plan_fill_m2p(&vm->plan, vm->stub, p2m);
+
+	kvm_open_vm(vm);
+	const struct mem_plan *p = &vm->plan;
+	kvm_add_memory(vm, 0, 0, p->low_ram_pages << PAGE_SHIFT, vm->ram);
+	if (p->high_ram_pages)
+		kvm_add_memory(vm, 1, MEMPLAN_HIGH_RAM_BASE, p->high_ram_pages << PAGE_SHIFT,
+			       vm->ram + (p->low_ram_pages << PAGE_SHIFT));
+	kvm_add_memory(vm, 2, p->stub_gpa, p->stub_size, vm->stub);
+
+	vm->nr_vcpus = cfg->vcpus;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->done_cond, NULL);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].id = i;
+		kvm_create_vcpu(vm, &vm->vcpus[i]);
+	}
+
+	uint64_t pt_root_pfn = pv_layout_pfn(&layout, layout.pt_root);
+	struct boot_params bp = {
+		.plan = p, .domid = XENNER_DOMID, .nr_vcpus = vm->nr_vcpus,
+		.tsc_khz = vm->tsc_khz, .trace = cfg->trace, .host_kind = vm->host_kind,
+		.xen_extraversion = XENNER_XEN_EXTRAVERSION, .xen_cmdline = "",
+		.entry = k.entry, .start_info = layout.start_info, .stack = layout.stack_end,
+		.pt_root_mfn = p2m[pt_root_pfn],
+		.pt_first_pfn = pv_layout_pfn(&layout, layout.pt_start),
+		.pt_count = layout.nr_pt_frames, .hypercall_page = k.hypercall_page,
+	};
+	if (boot_fdt_write(vm->stub + p->fdt_off, MEMPLAN_FDT_SIZE, &bp, err, sizeof(err)))
+		die("%s", err);
+	free(p2m);
+	free(kimage);
+	free(ramdisk);
+
+	kvm_setup_boot_cpu(vm, &vm->vcpus[0], p->stub_virt + sh->entry_offset,
+			   p->stub_virt + p->fdt_off);
+	/*
+	 * Secondary vCPUs get their threads now; in-kernel they wait for
+	 * INIT/SIPI, which comes with VCPUOP_up (not supported yet).
+	 */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_start(&vm->vcpus[i]);
+	return vm_wait(vm);
+}

@@ -1,0 +1,210 @@
+/* vcpu.c — vCPU threads: run KVM, serve the stub's hostcalls, report how the guest ended. */
+#include "vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <xen/sched.h>
+#include <xenner/hostabi.h>
+#include <xenner/util.h>
+
+void vm_finish(struct vm *vm, int status)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->done) {
+		vm->done = true;
+		vm->exit_status = status;
+		pthread_cond_broadcast(&vm->done_cond);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+int vm_wait(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->done)
+		pthread_cond_wait(&vm->done_cond, &vm->lock);
+	int status = vm->exit_status;
+	pthread_mutex_unlock(&vm->lock);
+	return status;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void print_hostcall_regs(const struct hostcall_regs *r)
+{
+	fprintf(stderr,
+		"  rip %016llx cs %04llx rflags %08llx rsp %016llx ss %04llx\n"
+		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		"  rsi %016llx rdi %016llx rbp %016llx cr2 %016llx\n"
+		"  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
+		"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
+		"  vector %llu error code %llx\n",
+		(unsigned long long)r->rip, (unsigned long long)r->cs,
+		(unsigned long long)r->rflags, (unsigned long long)r->rsp,
+		(unsigned long long)r->ss, (unsigned long long)r->rax,
+		(unsigned long long)r->rbx, (unsigned long long)r->rcx,
+		(unsigned long long)r->rdx, (unsigned long long)r->rsi,
+		(unsigned long long)r->rdi, (unsigned long long)r->rbp,
+		(unsigned long long)r->cr2, (unsigned long long)r->r8,
+		(unsigned long long)r->r9, (unsigned long long)r->r10,
+		(unsigned long long)r->r11, (unsigned long long)r->r12,
+		(unsigned long long)r->r13, (unsigned long long)r->r14,
+		(unsigned long long)r->r15, (unsigned long long)r->vector,
+		(unsigned long long)r->error_code);
+}
+
+/* What a SHUTDOWN_* reason means for xenner's exit status. */
+static int shutdown_status(struct vcpu *v, const struct hostcall *hc)
+{
+	unsigned reason = (unsigned)hc->arg[0];
+	switch (reason) {
+	case SHUTDOWN_poweroff:
+		return EXIT_POWEROFF;
+	case SHUTDOWN_reboot:
+		pr_err("guest asked to reboot (on_reboot is not supported yet; exiting 3)");
+		return EXIT_REBOOT;
+	case SHUTDOWN_crash:
+		if (hc->arg[1]) {
+			pr_err("guest crashed: %.*s", (int)hc->len, hc->data);
+			print_hostcall_regs(&hc->regs);
+		} else {
+			pr_err("guest crashed (SHUTDOWN_crash)");
+		}
+		return EXIT_CRASH;
+	case SHUTDOWN_watchdog:
+		pr_err("guest watchdog fired (SHUTDOWN_watchdog)");
+		return EXIT_CRASH;
+	case SHUTDOWN_suspend:
+		pr_err("guest asked to suspend: save/restore is not supported yet");
+		return EXIT_DIED;
+	default:
+		pr_err("guest shut down with unknown reason %u", reason);
+		return EXIT_DIED;
+	}
+}
+
+/* One hostcall from the stub. Returns true if the vCPU should keep running. */
+static bool handle_hostcall(struct vcpu *v, uint32_t off)
+{
+	struct vm *vm = v->vm;
+	if ((uint64_t)off + sizeof(struct hostcall) > vm->plan.stub_size) {
+		pr_err("vCPU %u: hostcall block at offset %#x outside the stub region", v->id, off);
+		kvm_print_vcpu_state(v);
+		vm_finish(vm, EXIT_DIED);
+		return false;
+	}
+	/* The block lives in stub memory; copy it so the checks hold. */
+	struct hostcall hc;
+	memcpy(&hc, vm->stub + off, sizeof(hc));
+	if (hc.len > HOSTCALL_DATA_MAX)
+		hc.len = HOSTCALL_DATA_MAX;
+
+	switch (hc.op) {
+	case HOSTCALL_CONSOLE_WRITE:
+		write_all(STDOUT_FILENO, hc.data, hc.len);
+		return true;
+	case HOSTCALL_TRACE:
+		fprintf(stderr, "xenner: trace: vcpu%llu: %.*s\n", (unsigned long long)hc.arg[0],
+			(int)hc.len, hc.data);
+		return true;
+	case HOSTCALL_SHUTDOWN:
+		vm_finish(vm, shutdown_status(v, &hc));
+		return false;
+	case HOSTCALL_PANIC:
+		pr_err("stub panic on vCPU %u: %.*s", v->id, (int)hc.len, hc.data);
+		if (hc.arg[0])
+			print_hostcall_regs(&hc.regs);
+		kvm_print_vcpu_state(v);
+		vm_finish(vm, EXIT_DIED);
+		return false;
+	default:
+		pr_err("vCPU %u: unknown hostcall %u", v->id, hc.op);
+		vm_finish(vm, EXIT_DIED);
+		return false;
+	}
+}
+
+static bool handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct vm *vm = v->vm;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == HOSTCALL_PORT &&
+		    run->io.size == 4 && run->io.count == 1) {
+			uint32_t off;
+			memcpy(&off, (uint8_t *)run + run->io.data_offset, 4);
+			return handle_hostcall(v, off);
+		}
+		pr_err("vCPU %u: unexpected I/O to port %#x", v->id, run->io.port);
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		pr_err("vCPU %u: triple fault (the guest or the stub hit a fault it could not handle)",
+		       v->id);
+		break;
+	case KVM_EXIT_MMIO:
+		pr_err("vCPU %u: access to unbacked guest-physical address %#llx", v->id,
+		       (unsigned long long)run->mmio.phys_addr);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		pr_err("vCPU %u: KVM entry failed (hardware reason %#llx)", v->id,
+		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		pr_err("vCPU %u: KVM internal error (suberror %u)", v->id, run->internal.suberror);
+		break;
+	case KVM_EXIT_HLT:
+		pr_err("vCPU %u: halted with interrupts off", v->id);
+		break;
+	default:
+		pr_err("vCPU %u: unexpected KVM exit %u", v->id, run->exit_reason);
+		break;
+	}
+	kvm_print_vcpu_state(v);
+	vm_finish(vm, EXIT_DIED);
+	return false;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	for (;;) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			pr_err("vCPU %u: KVM_RUN: %s", v->id, strerror(errno));
+			vm_finish(v->vm, EXIT_DIED);
+			return NULL;
+		}
+		if (!handle_exit(v))
+			return NULL;
+	}
+}
+
+void vcpu_start(struct vcpu *v)
+{
+	/* Other threads must not take the process-directed signals. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		die("cannot start the vCPU %u thread: %s", v->id, strerror(r));
+}

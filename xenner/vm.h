@@ -1,0 +1,64 @@
+/* vm.h — one running guest: the KVM VM, its memory and vCPUs (xenner-private). */
+#ifndef XENNER_VM_H
+#define XENNER_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+#include <xenner/config.h>
+#include <xenner/memplan.h>
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+};
+
+struct vm {
+	const struct xenner_config *cfg;
+	const char *host_kind;
+	int kvm_fd, vm_fd;
+	size_t run_size;
+	struct mem_plan plan;
+	int mem_fd;
+	uint8_t *ram;           /* guest RAM, frames in machine order */
+	uint8_t *stub;          /* the stub region */
+	uint64_t ram_bytes;
+	unsigned nr_vcpus;
+	struct vcpu vcpus[CONFIG_MAX_VCPUS];
+	unsigned tsc_khz;
+
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	bool done;
+	int exit_status;
+};
+
+/* Host pointer for a machine frame, or NULL if it is not backed. */
+void *vm_mfn_to_host(void *vm, uint64_t mfn);
+
+/* kvm.c: thin wrappers around the KVM ioctls. */
+void kvm_open_vm(struct vm *vm);
+void kvm_add_memory(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host);
+void kvm_create_vcpu(struct vm *vm, struct vcpu *v);
+void kvm_setup_boot_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi);
+void kvm_print_vcpu_state(struct vcpu *v);
+
+/* vcpu.c: the vCPU threads and what the stub asks of the host. */
+void vcpu_start(struct vcpu *v);
+/* Record the exit status (first caller wins) and wake the main thread. */
+void vm_finish(struct vm *vm, int status);
+int vm_wait(struct vm *vm);
+
+/* hostkind.c */
+const char *host_kind_detect(void);
+
+/* domain.c */
+int domain_run(const struct xenner_config *cfg);
+
+#endif
