@@ -16,7 +16,7 @@ B := build
 CC := gcc
 XENNER_VERSION := 0.1
 HOST_CFLAGS := -DXENNER_VERSION=\"$(XENNER_VERSION)\" -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	-D_GNU_SOURCE -Iinclude -I.
+	-D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040d00 -Iinclude -I.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HOST_LIBS := -lfdt -lpthread
 
@@ -91,10 +91,10 @@ $(B)/%.bin: $(B)/%.elf
 # ---------------------------------------------------------------- tests
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-$(B)/tests/%: tests/unit/%.c $(SAN_OBJS)
+$(B)/tests/%: tests/unit/%.c $(SAN_OBJS) $(B)/host/stubs.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_OBJS) $(HOST_LIBS)
+	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_OBJS) $(B)/host/stubs.o $(HOST_LIBS)
 
 GUESTS :=
 -include tests/guests/guests.mk

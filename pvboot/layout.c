@@ -30,13 +30,8 @@
 #define REGION_PAD      (512ull << 10)          /* xen.h: at least 512kB after the last element */
 #define PAGES(bytes)    ((bytes) >> PV_PAGE_SHIFT)
 
-/*
- * HYPERVISOR_VIRT_START_PAE from xen/arch-x86/xen-x86_32.h. That header
- * cannot be included beside the native x86_64 one (both define the same
- * structures and macros), so the value is restated here and pinned
- * against the stub's layout, which puts its first L2 slot there.
- */
-#define HV_START_PAE    UINT64_C(0xF5800000)
+/* HYPERVISOR_VIRT_START_PAE, pinned to xen-x86_32.h by the 32-bit stub (hostabi.h). */
+#define HV_START_PAE    ((uint64_t)XEN32_HYPERVISOR_VIRT_START)
 _Static_assert(((HV_START_PAE >> 21) & 511) == STUB32_L2_FIRST && (HV_START_PAE >> 30) == 3,
 	       "32-bit hypervisor hole");
 
@@ -193,7 +188,7 @@ int pv_layout_compute(const struct pv_kernel *k, size_t ramdisk_len,
 		      char *err, size_t errlen)
 {
 	uint64_t entry = k->is_64bit ? 8 : 4, p2m_bytes, cursor, kstart, need;
-	struct space sp;
+	struct space sp = { 0 };
 
 	memset(l, 0, sizeof(*l));
 	if (region_space(k, &sp, err, errlen))

@@ -140,7 +140,7 @@ static int pt_entry(const struct pt_ctx *c, unsigned lvl, uint64_t va, uint64_t 
 		    char *err, size_t errlen)
 {
 	bool is_64bit = c->l->is_64bit;
-	uint64_t pfn, mfn, prot;
+	uint64_t pfn, mfn = 0, prot;
 
 	*pte = 0;
 	if (lvl == 0) {

@@ -138,7 +138,7 @@ int domain_run(const struct xenner_config *cfg)
 		.nr_pages = nr_pages, .p2m = p2m, .mfn_to_host = vm_mfn_to_host, .opaque = vm,
 	};
 	struct pv_build_args args = {
-		.kernel = &k, .kernel_image = kimage, .ramdisk = ramdisk, .ramdisk_len = rsize,
+		.kernel = &k, .kernel_image = kimage, .kernel_image_size = ksize, .ramdisk = ramdisk, .ramdisk_len = rsize,
 		.cmdline = cfg->extra,
 		.shared_info_maddr = vm->plan.stub_gpa + vm->plan.shared_info_off,
 	};
