@@ -79,8 +79,8 @@ int mem_plan_compute(struct mem_plan *p, unsigned guest_bits, uint64_t nr_pages,
 	}
 	if (guest_bits == 32) {
 		if (p->m2p_size > XEN32_MACH2PHYS_VIRT_END - XEN32_MACH2PHYS_VIRT_START) {
-			snprintf(err, errlen, "32-bit PAE guests can address at most 16 GiB of "
-				 "machine memory");
+			snprintf(err, errlen, "too much memory for a 32-bit PAE guest: its machine "
+				 "frames would end above the 16 GiB its M2P can describe");
 			return -1;
 		}
 		if (p->stub_size > STUB_REGION_MAX) {

@@ -23,9 +23,16 @@ const char guest_name[] = "traps";
 #define GP_SELECTOR  0x0043	/* GDT index 8, never set up: #GP(0x40) */
 #define PF_ADDR      0x12345678	/* below the image, never mapped */
 #define PF_ERR_WRITE 0x2	/* x86 #PF error code W/R bit */
+#ifdef __x86_64__
+#define RAX_MAGIC    0x5ca1ab1e5ca1ab1e
+#define RCX_MAGIC    0x0c0ffee00c0ffee0
+#define R11_MAGIC    0x1eafcafe1eafcafe
+#define BX           "%rbx"
+#else
 #define RAX_MAGIC    0x5ca1ab1e
 #define RCX_MAGIC    0x0c0ffee0
-#define R11_MAGIC    0x1eafcafe
+#define BX           "%ebx"
+#endif
 
 /*
  * trig_<name>(): load known values into rax/rcx/r11, record the stack
@@ -41,9 +48,9 @@ const char guest_name[] = "traps";
 	    "	push %rbx\n"						\
 	    "	push %rbp\n"						\
 	    "	sub $" #pad ", %rsp\n"					\
-	    "	mov $" STR(RAX_MAGIC) ", %eax\n"			\
-	    "	mov $" STR(RCX_MAGIC) ", %ecx\n"			\
-	    "	mov $" STR(R11_MAGIC) ", %r11d\n"			\
+	    "	movabs $" STR(RAX_MAGIC) ", %rax\n"			\
+	    "	movabs $" STR(RCX_MAGIC) ", %rcx\n"			\
+	    "	movabs $" STR(R11_MAGIC) ", %r11\n"			\
 	    "	" setup "\n"						\
 	    "	mov %rsp, trig_sp(%rip)\n"				\
 	    "trig_" #name "_insn:\n"					\
@@ -82,8 +89,8 @@ const char guest_name[] = "traps";
 TRIGGER(de, 8, "xor %ebx, %ebx; xor %edx, %edx", "div %ebx");
 TRIGGER(ud, 0, "", "ud2");
 TRIGGER(gp, 8, "mov $" STR(GP_SELECTOR) ", %ebx", "mov %bx, %fs");
-TRIGGER(pf, 0, "mov $" STR(PF_ADDR) ", %ebx", "mov (%ebx), %edx");
-TRIGGER(pfw, 8, "mov $" STR(PF_ADDR) ", %ebx", "movl $0, (%ebx)");
+TRIGGER(pf, 0, "mov $" STR(PF_ADDR) ", %ebx", "mov (" BX "), %edx");
+TRIGGER(pfw, 8, "mov $" STR(PF_ADDR) ", %ebx", "movl $0, (" BX ")");
 
 #define DECLARE_TRIGGER(name) \
 	void trig_##name(void); extern const char trig_##name##_insn[], trig_##name##_resume[]
@@ -210,8 +217,8 @@ static void run(const struct trap_test *tt)
 	check_eq("evtchn_upcall_mask in handler", seen.mask_in_handler, tt->mask_before | masks);
 	if (tt->vector == 14)
 		check_eq("vcpu_info.arch.cr2", seen.cr2, PF_ADDR);
-	check_eq("eax after return", (uint32_t)trig_rax_after, RAX_MAGIC);
-	check_eq("ecx after return", (uint32_t)trig_rcx_after, RCX_MAGIC);
+	check_eq("rax after return", trig_rax_after, RAX_MAGIC);
+	check_eq("rcx after return", trig_rcx_after, RCX_MAGIC);
 #ifdef __x86_64__
 	check_eq("r11 after return", trig_r11_after, R11_MAGIC);
 #endif
