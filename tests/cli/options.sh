@@ -1,0 +1,42 @@
+#!/bin/bash
+# options.sh XENNER — command-line errors and host refusal: exit 1, exactly one clear stderr line.
+set -uo pipefail
+XENNER=${1:?usage: options.sh XENNER}
+GUEST=${GUEST:-build/guests/pv64/hello}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME STATUS PATTERN -- ARGS...: run xenner, check status and its one stderr line.
+expect() {
+	local name=$1 want=$2 pattern=$3
+	shift 4
+	local out="$tmp/out" errf="$tmp/err" status
+	timeout 30 "$XENNER" "$@" >"$out" 2>"$errf"
+	status=$?
+	local lines
+	lines=$(wc -l <"$errf")
+	if [ "$status" -ne "$want" ]; then
+		echo "FAIL: cli/$name: exit status $status, want $want; stderr: $(cat "$errf")"
+	elif [ "$want" -ne 0 ] && [ "$lines" -ne 1 ]; then
+		echo "FAIL: cli/$name: $lines stderr lines, want 1:"; sed 's/^/    /' "$errf"
+	elif ! grep -Eq -- "$pattern" "$errf" "$out"; then
+		echo "FAIL: cli/$name: output does not match /$pattern/: $(cat "$errf" "$out")"
+	else
+		echo "PASS: cli/$name"
+	fi
+}
+
+expect no-arguments 1 "no kernel given" --
+expect unknown-option 1 "unknown option '--frobnicate'" -- --kernel "$GUEST" --frobnicate 1
+expect missing-value 1 "--memory needs a value" -- --kernel "$GUEST" --memory
+expect memory-not-number 1 "memory: not a number: 'lots'" -- --kernel "$GUEST" --memory lots
+expect vcpus-range 1 "vcpus: 99 out of range" -- --kernel "$GUEST" --vcpus 99
+expect missing-ramdisk 1 "$tmp/none: No such file" -- --kernel "$GUEST" --ramdisk "$tmp/none"
+expect kernel-is-directory 1 "$tmp: not a regular file" -- --kernel "$tmp"
+expect help 0 "usage: xenner --kernel FILE" -- --help
+expect version 0 "KVM host kind: " -- --version
+if [ -f "$GUEST" ]; then
+	expect pvm-host-refused 1 "kvm_pvm.*not support.*test VM" -- --kernel "$GUEST" --host-kind pvm
+else
+	echo "FAIL: cli/pvm-host-refused: test guest $GUEST not built"
+fi
