@@ -22,6 +22,9 @@ static long register_vcpu_info(struct vcpu *v, ulong arg)
 	uint8_t *page = map_mfn_global(info.mfn);
 	struct vcpu_info *new = (struct vcpu_info *)(page + info.offset);
 	*new = *v->vcpu_info;
+	/* As Xen does: the guest cannot know what it missed, so everything is pending. */
+	new->evtchn_pending_sel = ~0ul;
+	new->evtchn_upcall_pending = 1;
 	v->vcpu_info = new;
 	v->vcpu_info_registered = true;
 	return 0;

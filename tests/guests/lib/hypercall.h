@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <xen/xen.h>
+#include <xen/event_channel.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include <xen/version.h>
@@ -83,6 +84,11 @@ static inline long HYPERVISOR_set_trap_table(const struct trap_info *table)
 static inline long HYPERVISOR_stack_switch(unsigned long ss, unsigned long sp)
 {
 	return hypercall2(__HYPERVISOR_stack_switch, ss, sp);
+}
+
+static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
+{
+	return hypercall2(__HYPERVISOR_event_channel_op, cmd, arg);
 }
 
 static inline long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpu, void *arg)
