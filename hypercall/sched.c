@@ -21,8 +21,7 @@ long do_sched_op(HC_ARGS)
 		return shutdown((uint8_t)s.reason);     /* Xen truncates it to 8 bits */
 	}
 	default:
-		trace(TRACE_UNKNOWN, "sched_op %lu: not supported yet -> -ENOSYS", cmd);
-		return -XEN_ENOSYS;
+		return HYPERCALL_UNSUPPORTED;
 	}
 }
 
@@ -35,7 +34,6 @@ long do_sched_op_compat(HC_ARGS)
 	case SCHEDOP_shutdown:
 		return shutdown((uint8_t)arg);
 	default:
-		trace(TRACE_UNKNOWN, "sched_op_compat %lu: not supported yet -> -ENOSYS", cmd);
-		return -XEN_ENOSYS;
+		return HYPERCALL_UNSUPPORTED;
 	}
 }

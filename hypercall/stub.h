@@ -10,6 +10,9 @@
 #include <xen/errno.h>
 #include <xen/version.h>
 #include <xenner/hostabi.h>
+#include "callback.h"
+#include "evtchn.h"
+#include "vtime.h"
 
 #if STUB_BITS != 64 && STUB_BITS != 32
 #error "build the stub with -DSTUB_BITS=64 or 32"
@@ -95,6 +98,9 @@ struct vcpu {
 	struct hostcall *hostcall;
 	uint8_t *gdt;                   /* 16 pages: guest part + stub entries */
 	void *tss;
+	struct vcpu_cb cb;              /* callback.c */
+	struct vcpu_ev ev;              /* evtchn.c */
+	struct vcpu_time tm;            /* time.c */
 };
 
 /* Boot description, parsed once from the FDT (boot.c). */
@@ -117,6 +123,7 @@ struct domain {
 	shared_info_t *shared_info;     /* stub-virtual */
 	ulong vm_assist;                /* enabled VMASST_TYPE_* bits */
 	struct vcpu *vcpus[MAX_VCPUS];
+	struct domain_ev ev;            /* evtchn.c */
 };
 extern struct domain dom;
 

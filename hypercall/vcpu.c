@@ -43,7 +43,6 @@ long do_vcpu_op(HC_ARGS)
 	case VCPUOP_is_up:
 		return v->online;
 	default:
-		trace(TRACE_UNKNOWN, "vcpu_op %lu: not supported yet -> -ENOSYS", cmd);
-		return -XEN_ENOSYS;
+		return HYPERCALL_UNSUPPORTED;
 	}
 }
