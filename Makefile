@@ -19,6 +19,7 @@ HOST_CFLAGS := -DXENNER_VERSION=\"$(XENNER_VERSION)\" -O2 -g -std=gnu11 -Wall -W
 	-D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040d00 -Iinclude -I.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HOST_LIBS := -lfdt -lpthread
+HOST_LIBS += -lz -lbz2 -llzma -llzo2 -llz4 -lzstd
 
 all: xenner/xenner
 

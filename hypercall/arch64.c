@@ -209,6 +209,34 @@ bool guest_kernel_mode(const struct vcpu *v, const struct regs *r)
 	return v->kernel_mode;
 }
 
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * 64-bit PV kernel and user both run in ring 3: what tells them apart is
+ * the page tables (kernel or user top level) and the GS base. The stub
+ * keeps its own per-vCPU pointer in KERNEL_GS_BASE, so the inactive guest
+ * GS base lives in vcpu_cb instead of behind swapgs as on Xen.
+ */
+void arch_toggle_guest_mode(struct vcpu *v)
+{
+	if (v->kernel_mode) {
+		v->cb.gs_base_kernel = rdmsr(MSR_GS_BASE);
+		wrmsr(MSR_GS_BASE, v->cb.gs_base_user);
+		arch_write_cr3(v->user_pt_mfn << PAGE_SHIFT);
+		v->kernel_mode = false;
+	} else {
+		v->cb.gs_base_user = rdmsr(MSR_GS_BASE);
+		wrmsr(MSR_GS_BASE, v->cb.gs_base_kernel);
+		arch_write_cr3(v->kernel_pt_mfn << PAGE_SHIFT);
+		v->kernel_mode = true;
+	}
+}
+
 void arch_enter_guest(struct vcpu *v, struct regs *r)
 {
 	struct regs *frame = (struct regs *)(v->stack_top - sizeof(*frame));

@@ -14,8 +14,12 @@ long do_iret(HC_ARGS)
 
 	if (copy_from_guest(&ic, r->sp, sizeof(ic)))
 		domain_crash(r, "iret: cannot read the iret context at %lx", (ulong)r->sp);
-	if ((ic.cs & 3) == 3 && v->kernel_mode)
-		domain_crash(r, "iret to guest user mode: not supported yet (needs user page tables)");
+	if ((ic.cs & 3) == 3 && v->kernel_mode) {
+		if (!v->user_pt_mfn)
+			domain_crash(r, "iret to guest user mode with no user page tables "
+				     "(MMUEXT_NEW_USER_BASEPTR)");
+		arch_toggle_guest_mode(v);
+	}
 
 	r->ip = ic.rip;
 	r->cs = ic.cs | 3;

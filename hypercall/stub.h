@@ -139,6 +139,8 @@ bool arch_guest_va_ok(ulong va, size_t len);  /* outside the hypervisor hole */
 void arch_guest_start_regs(struct regs *r, ulong entry, ulong sp, ulong si);
 bool guest_kernel_mode(const struct vcpu *v, const struct regs *r);
 void arch_halt(void) __attribute__((noreturn));
+/* 64-bit: switch guest kernel <-> user mode (page tables, GS base). */
+void arch_toggle_guest_mode(struct vcpu *v);
 
 /* ---- memory (mm.c) ---- */
 void *heap_alloc_pages(size_t nr, size_t align);       /* zeroed; panics when exhausted */
@@ -147,6 +149,12 @@ void *map_mfn(uint64_t mfn);                          /* transient */
 void unmap_mfn(void *p);
 void *map_mfn_global(uint64_t mfn);                   /* permanent */
 bool mfn_is_guest_ram(uint64_t mfn);
+/*
+ * Stub frames the guest may map (shared_info, grant-table frames): the PV
+ * MMU accepts them in guest page tables like the guest's own RAM.
+ */
+void mm_share_frame_with_guest(uint64_t mfn);
+bool mfn_is_shared_with_guest(uint64_t mfn);
 
 /* Guest virtual memory, through the current page tables; 0 or -EFAULT. */
 int copy_from_guest(void *dst, ulong gva, size_t len);
@@ -171,6 +179,10 @@ void domain_shutdown(unsigned reason) __attribute__((noreturn));
 void stub_trap(struct regs *r);                       /* called by entry code */
 int deliver_trap(struct vcpu *v, struct regs *r, unsigned vector,
 		 bool has_error_code, uint32_t error_code);
+void create_bounce_frame(struct vcpu *v, struct regs *r, ulong handler, uint16_t cs,
+			 bool mask_events, bool has_error_code, uint32_t error_code);
+/* 64-bit: a syscall from guest user mode, bounced to the kernel's syscall callback. */
+void guest_user_syscall(struct vcpu *v, struct regs *r);
 
 /* ---- hypercall.c ---- */
 #define HYPERCALL_REGS_SET  ((long)0x7fffffff)       /* handler set the frame itself */

@@ -46,8 +46,9 @@ typedef uint32_t frame_word;
 #endif
 
 /*
- * Bounce an exception to the guest's registered handler, building the Xen
- * exception frame on the guest kernel stack exactly where Xen would:
+ * Build the Xen bounce frame on the guest kernel stack and point the
+ * register frame at a guest handler (exception, event or failsafe
+ * callback), exactly where Xen would put it:
  *
  *  64-bit (kernel in ring 3), low to high:
  *     rcx, r11, [error code], rip, cs | saved_upcall_mask << 32, rflags, rsp, ss
@@ -58,18 +59,13 @@ typedef uint32_t frame_word;
  *     [error code], eip, cs | saved_upcall_mask << 16, eflags, [esp, ss]
  *     esp/ss only when leaving ring 3 for kernel_ss:kernel_sp.
  *
- * The frame's IF reflects the virtual event mask; the handler runs with
- * events masked if its trap_info asked for it (TI_GET_IF).
+ * The frame's IF reflects the virtual event mask; with mask_events the
+ * handler starts with events masked. Crashes the domain if the frame
+ * cannot be written (as Xen does).
  */
-int deliver_trap(struct vcpu *v, struct regs *r, unsigned vector, bool has_error_code,
-		 uint32_t error_code)
+void create_bounce_frame(struct vcpu *v, struct regs *r, ulong handler, uint16_t cs,
+			 bool mask_events, bool has_error_code, uint32_t error_code)
 {
-	const struct trap_slot *t = &v->traps[vector];
-	if (!t->address)
-		domain_crash(r, "unhandled %s (vector %u, error code %x) at %lx: no handler "
-			     "registered with set_trap_table", vector_name(vector), vector,
-			     error_code, (ulong)r->ip);
-
 	struct vcpu_info *vi = v->vcpu_info;
 	uint8_t saved_mask = vi->evtchn_upcall_mask;
 	ulong flags = (r->flags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
@@ -80,17 +76,18 @@ int deliver_trap(struct vcpu *v, struct regs *r, unsigned vector, bool has_error
 #if STUB_BITS == 64
 	bool from_user = !v->kernel_mode;
 	if (from_user)
-		domain_crash(r, "exception from guest user mode: not supported yet");
-	sp = r->sp & ~0xful;
+		arch_toggle_guest_mode(v);      /* to kernel mode: kernel page tables, GS base */
+	sp = (from_user ? v->kernel_sp : r->sp) & ~0xful;
 	f[n++] = r->rcx;
 	f[n++] = r->r11;
 	if (has_error_code)
 		f[n++] = error_code;
 	f[n++] = r->ip;
-	f[n++] = (r->cs & ~3ull) | (uint64_t)saved_mask << 32;
+	f[n++] = (from_user ? r->cs : r->cs & ~3ull) | (uint64_t)saved_mask << 32;
 	f[n++] = flags;
 	f[n++] = r->sp;
 	f[n++] = r->ss;
+	(void)cs;
 #else
 	bool from_user = (r->cs & 3) == 3;
 	ulong ss = from_user ? v->kernel_ss : r->ss;
@@ -107,23 +104,36 @@ int deliver_trap(struct vcpu *v, struct regs *r, unsigned vector, bool has_error
 #endif
 	sp -= n * sizeof(frame_word);
 	if (copy_to_guest(sp, f, n * sizeof(frame_word)))
-		domain_crash(r, "cannot write the %s exception frame at %lx (guest stack "
-			     "not mapped writable)", vector_name(vector), sp);
-	if (t->flags & 4)               /* TI_GET_IF: handler starts with events masked */
+		domain_crash(r, "cannot write an exception frame at %lx for handler %lx "
+			     "(guest kernel stack not mapped writable)", sp, handler);
+	if (mask_events)
 		vi->evtchn_upcall_mask = 1;
 
-	trace(TRACE_TRAPS, "trap %s vec %u ec %x at %lx -> %lx", vector_name(vector), vector,
-	      error_code, (ulong)r->ip, t->address);
 	r->sp = sp;
-	r->ip = t->address;
+	r->ip = handler;
 	r->flags &= ~(X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_RF | X86_EFLAGS_VM);
 #if STUB_BITS == 64
 	r->cs = FLAT_KERNEL_CS64;
 	r->ss = FLAT_KERNEL_SS64;
 #else
-	r->cs = t->cs;
+	r->cs = cs;
 	r->ss = ss;
 #endif
+}
+
+/* Bounce an exception to the handler the guest registered with set_trap_table. */
+int deliver_trap(struct vcpu *v, struct regs *r, unsigned vector, bool has_error_code,
+		 uint32_t error_code)
+{
+	const struct trap_slot *t = &v->traps[vector];
+	if (!t->address)
+		domain_crash(r, "unhandled %s (vector %u, error code %x) at %lx: no handler "
+			     "registered with set_trap_table", vector_name(vector), vector,
+			     error_code, (ulong)r->ip);
+	trace(TRACE_TRAPS, "trap %s vec %u ec %x at %lx -> %lx", vector_name(vector), vector,
+	      error_code, (ulong)r->ip, t->address);
+	create_bounce_frame(v, r, t->address, t->cs, t->flags & 4 /* TI_GET_IF */,
+			    has_error_code, error_code);
 	return 0;
 }
 
@@ -174,16 +184,48 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 	case X86_MC:
 		panic_regs(r, "%s while the guest was running", vector_name(vec));
 	default:
-		if (vec >= 32) {
-			trace(TRACE_TRAPS, "spurious interrupt vector %u", vec);
-			return;
-		}
+		break;
 	}
 	deliver_trap(v, r, vec, vector_has_error_code(vec), ec);
 }
 
+#include <xen/callback.h>
+
+/*
+ * 64-bit: syscall from guest user space goes to the kernel's syscall
+ * callback in kernel mode, with rcx/r11 (return rip, rflags) on the
+ * frame as Linux's xen_syscall_target expects. Without a callback the
+ * guest gets #UD, as on Xen.
+ */
+void guest_user_syscall(struct vcpu *v, struct regs *r)
+{
+	if (!v->cb.syscall_address) {
+		deliver_trap(v, r, X86_UD, false, 0);
+		return;
+	}
+	create_bounce_frame(v, r, v->cb.syscall_address, 0,
+			    v->cb.flags & (1u << CALLBACKTYPE_syscall), false, 0);
+}
+
+static bool is_hypercall_vector(unsigned vec)
+{
+#if STUB_BITS == 32
+	return vec == VEC_HYPERCALL;
+#else
+	(void)vec;
+	return false;
+#endif
+}
+
 void stub_trap(struct regs *r)
 {
+	if (r->vector >= 32 && r->vector < 256 && !is_hypercall_vector((unsigned)r->vector)) {
+		/* An interrupt (timer, IPI, backend doorbell), in guest or stub context. */
+		evtchn_interrupt(current(), r, (unsigned)r->vector);
+		if (r->cs & 3)
+			evtchn_check_upcall(current(), r);
+		return;
+	}
 	if (!(r->cs & 3)) {
 		if ((r->vector == X86_PF || r->vector == X86_GP) && fixup_exception(r))
 			return;
@@ -194,11 +236,12 @@ void stub_trap(struct regs *r)
 	struct vcpu *v = current();
 #if STUB_BITS == 64
 	if (r->vector == VEC_SYSCALL) {
-		if (v->kernel_mode) {
+		if (v->kernel_mode)
 			hypercall_dispatch(r);
-			return;
-		}
-		domain_crash(r, "syscall from guest user mode: not supported yet");
+		else
+			guest_user_syscall(v, r);
+		evtchn_check_upcall(v, r);
+		return;
 	}
 	if (r->vector == VEC_SYSCALL + 1)
 		domain_crash(r, "syscall from 32-bit compat mode: not supported yet");
@@ -206,10 +249,12 @@ void stub_trap(struct regs *r)
 	if (r->vector == VEC_HYPERCALL) {
 		/* The gate's DPL 1 already refused ring 3. */
 		hypercall_dispatch(r);
+		evtchn_check_upcall(v, r);
 		return;
 	}
 #endif
 	guest_exception(v, r);
+	evtchn_check_upcall(v, r);
 }
 
 #include "hypercall.h"

@@ -1,0 +1,365 @@
+/*
+ * guest-helper.c — the system tests' in-guest workloads (busybox has none of them).
+ *
+ * Built on the host with `gcc -static -O2` by tests/system/mkinitramfs.sh and
+ * installed as /bin/xt in the test initramfs, where tests/system/init.sh runs it.
+ * Each subcommand checks one thing, prints one line saying what it saw, and
+ * exits 0 (good) or 1 (bad); 2 means it was used wrongly. Every subcommand
+ * arms alarm() first, so a hang ends as a failure (SIGALRM) even when the
+ * caller's own timeout does not fire.
+ *
+ *   xt echo ARGS...        print ARGS (the exec target of the fork/exec loop)
+ *   xt clocks              print "REALTIME_MS MONOTONIC_MS"
+ *   xt mem MIB             allocate MIB MiB, write a pattern, verify it; fork:
+ *                          the child verifies it, overwrites it (copy on write)
+ *                          and verifies its own; the parent's copy must be intact
+ *   xt pingpong N          N round trips of a counter between two processes
+ *                          over a pair of pipes
+ *   xt cpus N              one process pinned to each CPU 0..N-1; all must be
+ *                          running user code at the same time (a spin barrier)
+ *                          and getcpu (system call and vDSO) must report the
+ *                          pinned CPU
+ *   xt disk DEV MIB        write MIB MiB of a pattern to block device DEV,
+ *                          flush it and drop the cached copy, read it back
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEADLINE_S 120 /* generous: guest code may run ~10x slower than native */
+#define MAX_CPUS 64
+
+static const char *sub = "xt";
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	printf("%s: ", sub);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(1);
+}
+
+/* A decimal number in [min, max], or die: arguments come from the kernel
+ * command line through the shell, so they are checked again here. */
+static long number(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		printf("%s: bad %s '%s' (want %ld..%ld)\n", sub, what, s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+static int64_t ms(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts))
+		die("clock_gettime(%d): %s", (int)id, strerror(errno));
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t pattern(uint64_t i, uint64_t seed)
+{
+	uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+
+	x ^= x >> 31;
+	return x * 0xBF58476D1CE4E5B9ull;
+}
+
+static void fill(uint64_t *p, size_t n, uint64_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = pattern(i, seed);
+}
+
+/* Index of the first wrong word, or n. */
+static size_t check(const uint64_t *p, size_t n, uint64_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != pattern(i, seed))
+			return i;
+	return n;
+}
+
+/* Wait for child pid; 0 if it exited with status 0, else describe it. */
+static int reap(pid_t pid, char *why, size_t len)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid) {
+		snprintf(why, len, "waitpid: %s", strerror(errno));
+		return -1;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st))
+		snprintf(why, len, "child exited with status %d", WEXITSTATUS(st));
+	else
+		snprintf(why, len, "child killed by signal %d%s", WTERMSIG(st),
+			 WTERMSIG(st) == SIGALRM ? " (its deadline passed)" : "");
+	return -1;
+}
+
+static int cmd_mem(long mib)
+{
+	size_t bytes = (size_t)mib << 20, n = bytes / 8, bad;
+	const uint64_t seed = 0x5eed0001, child_seed = 0x5eed0002;
+	char why[128];
+	uint64_t *p;
+	pid_t pid;
+
+	p = malloc(bytes);
+	if (!p)
+		die("malloc(%ld MiB) failed", mib);
+	fill(p, n, seed);
+	if ((bad = check(p, n, seed)) != n)
+		die("word %zu (offset %#zx) reads %#llx, wrote %#llx", bad, bad * 8,
+		    (unsigned long long)p[bad], (unsigned long long)pattern(bad, seed));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if ((bad = check(p, n, seed)) != n)
+			die("in the forked child, word %zu differs from the parent's", bad);
+		fill(p, n, child_seed);
+		if ((bad = check(p, n, child_seed)) != n)
+			die("in the child after copy-on-write, word %zu reads wrong", bad);
+		_exit(0);
+	}
+	if (reap(pid, why, sizeof why))
+		die("fork test: %s", why);
+	if ((bad = check(p, n, seed)) != n)
+		die("the child's writes leaked into the parent (word %zu)", bad);
+	printf("%ld MiB written and verified, also across fork and copy-on-write\n", mib);
+	return 0;
+}
+
+static void xread(int fd, void *buf, size_t len, const char *who)
+{
+	ssize_t r = read(fd, buf, len);
+
+	if (r != (ssize_t)len)
+		die("%s: read returned %zd (%s)", who, r, r < 0 ? strerror(errno) : "short");
+}
+
+static void xwrite(int fd, const void *buf, size_t len, const char *who)
+{
+	ssize_t r = write(fd, buf, len);
+
+	if (r != (ssize_t)len)
+		die("%s: write returned %zd (%s)", who, r, r < 0 ? strerror(errno) : "short");
+}
+
+static int cmd_pingpong(long rounds)
+{
+	int down[2], up[2];
+	char why[128];
+	uint32_t v;
+	int64_t t0, t1;
+	pid_t pid;
+
+	if (pipe(down) || pipe(up))
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		for (long i = 0; i < rounds; i++) {
+			xread(down[0], &v, sizeof v, "child");
+			if (v != (uint32_t)(2 * i))
+				die("child: round %ld got %u, want %ld", i, v, 2 * i);
+			v++;
+			xwrite(up[1], &v, sizeof v, "child");
+		}
+		_exit(0);
+	}
+	t0 = ms(CLOCK_MONOTONIC);
+	for (long i = 0; i < rounds; i++) {
+		v = 2 * i;
+		xwrite(down[1], &v, sizeof v, "parent");
+		xread(up[0], &v, sizeof v, "parent");
+		if (v != (uint32_t)(2 * i + 1))
+			die("parent: round %ld got %u, want %ld", i, v, 2 * i + 1);
+	}
+	t1 = ms(CLOCK_MONOTONIC);
+	if (reap(pid, why, sizeof why))
+		die("%s", why);
+	printf("%ld round trips in %lld ms\n", rounds, (long long)(t1 - t0));
+	return 0;
+}
+
+#define BARRIER_S 20 /* all CPUs are up before init starts: 20 s is ample */
+
+struct cpus_shared {
+	int arrived, aborted;
+	int seen_sys[MAX_CPUS], seen_vdso[MAX_CPUS];
+};
+
+static int cmd_cpus(long ncpus)
+{
+	struct cpus_shared *sh;
+	pid_t pids[MAX_CPUS];
+	char why[128];
+	int failed = 0;
+
+	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	memset(sh, 0, sizeof *sh);
+	for (long i = 0; i < ncpus; i++)
+		sh->seen_sys[i] = sh->seen_vdso[i] = -1;
+	fflush(stdout);
+	for (long i = 0; i < ncpus; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork: %s", strerror(errno));
+		if (pids[i] == 0) {
+			cpu_set_t set;
+			unsigned cpu = ~0u;
+
+			int64_t give_up = ms(CLOCK_MONOTONIC) + BARRIER_S * 1000;
+			unsigned long spins = 0;
+
+			CPU_ZERO(&set);
+			CPU_SET(i, &set);
+			if (sched_setaffinity(0, sizeof set, &set)) {
+				__atomic_store_n(&sh->aborted, 1, __ATOMIC_SEQ_CST);
+				die("sched_setaffinity(CPU %ld): %s", i, strerror(errno));
+			}
+			/* Spin (in user mode) until every child is running: with
+			 * each pinned to its own CPU, this needs all CPUs at once. */
+			__atomic_add_fetch(&sh->arrived, 1, __ATOMIC_SEQ_CST);
+			while (__atomic_load_n(&sh->arrived, __ATOMIC_SEQ_CST) < ncpus) {
+				if (__atomic_load_n(&sh->aborted, __ATOMIC_SEQ_CST))
+					_exit(3); /* another one failed and said why */
+				if (++spins % 4096 == 0 && ms(CLOCK_MONOTONIC) > give_up) {
+					__atomic_store_n(&sh->aborted, 1, __ATOMIC_SEQ_CST);
+					die("on CPU %ld: only %d of %ld processes started running within %d s",
+					    i, __atomic_load_n(&sh->arrived, __ATOMIC_SEQ_CST), ncpus,
+					    BARRIER_S);
+				}
+				__builtin_ia32_pause();
+			}
+			if (syscall(SYS_getcpu, &cpu, NULL, NULL))
+				die("getcpu: %s", strerror(errno));
+			sh->seen_sys[i] = (int)cpu;
+			sh->seen_vdso[i] = sched_getcpu();
+			_exit(0);
+		}
+	}
+	for (long i = 0; i < ncpus; i++) {
+		int st = reap(pids[i], why, sizeof why);
+
+		if (st && strcmp(why, "child exited with status 3")) {
+			printf("process pinned to CPU %ld: %s\n", i, why);
+			failed = 1;
+		} else if (st) {
+			failed = 1;
+		} else if (sh->seen_sys[i] != i || sh->seen_vdso[i] != i) {
+			printf("process pinned to CPU %ld: getcpu says CPU %d, the vDSO CPU %d\n",
+			       i, sh->seen_sys[i], sh->seen_vdso[i]);
+			failed = 1;
+		}
+	}
+	if (!failed)
+		printf("%ld processes ran user code at the same time, one on each CPU\n", ncpus);
+	return failed;
+}
+
+static int cmd_disk(const char *dev, long mib)
+{
+	size_t bytes = (size_t)mib << 20, n = bytes / 8, bad;
+	const uint64_t seed = 0xd15c0001 ^ (uint64_t)ms(CLOCK_REALTIME);
+	uint64_t *p, size = 0;
+	ssize_t r;
+	int fd;
+
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open %s: %s", dev, strerror(errno));
+	if (ioctl(fd, BLKGETSIZE64, &size))
+		die("%s: BLKGETSIZE64: %s (not a block device?)", dev, strerror(errno));
+	if (size < bytes)
+		die("%s has %llu bytes, fewer than %ld MiB", dev, (unsigned long long)size, mib);
+	p = malloc(bytes);
+	if (!p)
+		die("malloc(%ld MiB) failed", mib);
+	fill(p, n, seed);
+	if ((r = pwrite(fd, p, bytes, 0)) != (ssize_t)bytes)
+		die("pwrite %s returned %zd: %s", dev, r, r < 0 ? strerror(errno) : "short");
+	if (fsync(fd))
+		die("fsync %s: %s", dev, strerror(errno));
+	/* Drop the cached copy so that the read below comes from the device. */
+	if (ioctl(fd, BLKFLSBUF, 0))
+		die("%s: BLKFLSBUF: %s", dev, strerror(errno));
+	memset(p, 0, bytes);
+	if ((r = pread(fd, p, bytes, 0)) != (ssize_t)bytes)
+		die("pread %s returned %zd: %s", dev, r, r < 0 ? strerror(errno) : "short");
+	if ((bad = check(p, n, seed)) != n)
+		die("%s: word %zu (offset %#zx) read back wrong", dev, bad, bad * 8);
+	printf("%ld MiB written to %s (%llu MiB), flushed, read back and verified\n", mib, dev,
+	       (unsigned long long)(size >> 20));
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: xt echo ARGS... | clocks | mem MIB | pingpong N | cpus N | disk DEV MIB\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		usage();
+	sub = argv[1];
+	alarm(DEADLINE_S);
+	if (!strcmp(sub, "echo")) {
+		for (int i = 2; i < argc; i++)
+			printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+		printf("\n");
+		return 0;
+	}
+	if (!strcmp(sub, "clocks") && argc == 2) {
+		int64_t real = ms(CLOCK_REALTIME), mono = ms(CLOCK_MONOTONIC);
+
+		printf("%lld %lld\n", (long long)real, (long long)mono);
+		return 0;
+	}
+	if (!strcmp(sub, "mem") && argc == 3)
+		return cmd_mem(number(argv[2], 1, 4096, "size in MiB"));
+	if (!strcmp(sub, "pingpong") && argc == 3)
+		return cmd_pingpong(number(argv[2], 1, 10000000, "round-trip count"));
+	if (!strcmp(sub, "cpus") && argc == 3)
+		return cmd_cpus(number(argv[2], 1, MAX_CPUS, "CPU count"));
+	if (!strcmp(sub, "disk") && argc == 4)
+		return cmd_disk(argv[2], number(argv[3], 1, 1024, "size in MiB"));
+	usage();
+}

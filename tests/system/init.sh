@@ -1,0 +1,430 @@
+#!/bin/sh
+# init.sh — /init of the system-test initramfs (built by tests/system/mkinitramfs.sh).
+#
+# Runs inside the guest under busybox sh (POSIX sh, no bashisms). It checks
+# that the unmodified Debian kernel it booted under (xenner, or QEMU for the
+# self-test) gives user space a working machine, prints one line per check and
+# powers off. The expected machine comes from the kernel command line, so one
+# initramfs serves every configuration:
+#
+#   xenner.test.vcpus=N      expected number of CPUs
+#   xenner.test.mem=MiB      configured memory size
+#   xenner.test.hosttime=S   the host's clock (seconds since the epoch) when it
+#                            started the guest
+#   xenner.test.timetol=S    how far past hosttime init may start (default 120)
+#   xenner.test.disk=NAME    also check block device /dev/NAME (e.g. xvda)
+#   xenner.test.shell=1      no checks: a busybox shell on the console
+#                            (make demo); power off when it exits
+#
+# Defaults for these can be baked in by mkinitramfs.sh (/etc/xenner-test.conf,
+# the same KEY=VALUE words); the command line overrides them. Values are
+# checked before use: a bad value is a FAIL of system/cmdline (and of the
+# checks that needed it), never a shell error.
+#
+# Output on the console, in this order:
+#   XENNER-INIT-START
+#   XENNER-INIT-PLAN: <names of the checks that will run>
+#   XENNER-INIT-CLOCK start=<guest realtime, ms>
+#   PASS: system/<check>   or   FAIL: system/<check>: <why>     (one per check)
+#   INFO: system/<check>: <measurements>                       (any number)
+#   XENNER-INIT-CLOCK end=<guest realtime, ms>
+#   XENNER-INIT-DONE passed=N failed=M
+# then `poweroff -f`. Guest code may run ~10x slower than native in the
+# nested test VM: the checks take ~2-3 s natively, so stay well under 30 s there.
+
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+
+mount -t devtmpfs dev /dev
+# The initramfs has no /dev/console node: open the console now.
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mkdir -p /tmp
+mount -t tmpfs tmp /tmp
+
+echo "XENNER-INIT-START"
+# Kernel messages printed while the checks run would land inside our lines
+# and spoil them; dmesg is examined by the kernel-log check instead.
+dmesg -n 1 2>/dev/null
+# Words from the command line must never be glob-expanded.
+set -f
+
+XT=/bin/xt
+# Bound for one helper run (seconds): ample for guest code 10x slower than
+# native; the helper also arms its own alarm() as a second line of defence.
+XT_TIMEOUT=90
+# How much earlier than hosttime the guest clock may read at init (seconds):
+# hosttime and the guest clock are both truncated to whole seconds somewhere
+# (the host's `date +%s`, an RTC read), which costs up to 1 s; 1 s more of slack.
+CLOCK_EARLY_S=2
+
+passed=0
+failed=0
+pass() {
+	echo "PASS: system/$1"
+	passed=$((passed + 1))
+}
+fail() {
+	_c=$1
+	shift
+	echo "FAIL: system/$_c: $*"
+	failed=$((failed + 1))
+}
+info() {
+	_c=$1
+	shift
+	echo "INFO: system/$_c: $*"
+}
+# Print a line of untrusted text without interpreting it.
+say() { printf '%s\n' "$*"; }
+
+# The guest's clocks as "REALTIME_MS MONOTONIC_MS", or empty.
+clocks() { "$XT" clocks 2>/dev/null; }
+start_clocks=$(clocks)
+start_ms=${start_clocks%% *}
+
+# ---------------------------------------------------------------- parameters
+vcpus= mem= hosttime= timetol=120 disk= shell=0
+cmdline_errors=
+vcpus_err="xenner.test.vcpus not given"
+mem_err="xenner.test.mem not given"
+hosttime_err="xenner.test.hosttime not given"
+
+# uint VALUE MAXDIGITS: a decimal number without leading zeros (which the
+# shell would read as octal) that the shell's arithmetic cannot overflow.
+uint() {
+	case $1 in
+	'' | *[!0-9]* | 0?*) return 1 ;;
+	esac
+	[ ${#1} -le "$2" ]
+}
+
+cmdline_error() {
+	cmdline_errors="$cmdline_errors${cmdline_errors:+; }$*"
+}
+
+# param WORD: take one xenner.test.KEY=VALUE word; other words are the
+# kernel's business.
+param() {
+	case $1 in
+	xenner.test.*=*) ;;
+	xenner.test.*)
+		cmdline_error "$1 has no value"
+		return ;;
+	*) return ;;
+	esac
+	_k=${1#xenner.test.}
+	_k=${_k%%=*}
+	_v=${1#*=}
+	case $_k in
+	vcpus)
+		if uint "$_v" 3 && [ "$_v" -ge 1 ]; then
+			vcpus=$_v vcpus_err=
+		else
+			vcpus= vcpus_err="xenner.test.vcpus=$_v is not a CPU count"
+			cmdline_error "$vcpus_err"
+		fi ;;
+	mem)
+		if uint "$_v" 7 && [ "$_v" -ge 1 ]; then
+			mem=$_v mem_err=
+		else
+			mem= mem_err="xenner.test.mem=$_v is not a size in MiB"
+			cmdline_error "$mem_err"
+		fi ;;
+	hosttime)
+		if uint "$_v" 12; then
+			hosttime=$_v hosttime_err=
+		else
+			hosttime= hosttime_err="xenner.test.hosttime=$_v is not a time in seconds"
+			cmdline_error "$hosttime_err"
+		fi ;;
+	timetol)
+		if uint "$_v" 6; then
+			timetol=$_v
+		else
+			cmdline_error "xenner.test.timetol=$_v is not a number of seconds"
+		fi ;;
+	disk)
+		case $_v in
+		'' | *[!a-z0-9]*)
+			disk=
+			cmdline_error "xenner.test.disk=$_v is not a block device name (a-z, 0-9)" ;;
+		*)
+			if [ ${#_v} -le 16 ]; then
+				disk=$_v
+			else
+				cmdline_error "xenner.test.disk=$_v is too long"
+			fi ;;
+		esac ;;
+	shell)
+		case $_v in
+		0 | 1) shell=$_v ;;
+		*) cmdline_error "xenner.test.shell=$_v is not 0 or 1" ;;
+		esac ;;
+	*)
+		cmdline_error "unknown parameter xenner.test.$_k" ;;
+	esac
+}
+
+if [ -f /etc/xenner-test.conf ]; then
+	while read -r _w; do
+		param "$_w"
+	done < /etc/xenner-test.conf
+fi
+read -r cmdline < /proc/cmdline
+for _w in $cmdline; do
+	param "$_w"
+done
+
+# ---------------------------------------------------------------- shell mode
+if [ "$shell" = 1 ] && [ -z "$cmdline_errors" ]; then
+	echo "XENNER-SHELL: busybox sh on the console; 'exit' or 'poweroff -f' ends the guest"
+	dmesg -n 7 2>/dev/null
+	export HOME=/root PS1='xenner-guest:\w# ' TERM=${TERM:-linux}
+	mkdir -p /root
+	cd /root || cd /
+	setsid cttyhack sh -l
+	poweroff -f
+	sleep 10
+	echo "XENNER-INIT-ERROR: poweroff -f returned"
+	exit 1
+fi
+
+# ---------------------------------------------------------------- checks
+check_cmdline() {
+	if [ -n "$cmdline_errors" ]; then
+		fail cmdline "$cmdline_errors"
+	else
+		pass cmdline
+	fi
+}
+
+check_clock_start() {
+	if [ -n "$hosttime_err" ]; then
+		fail clock-start "$hosttime_err"
+		return
+	fi
+	if ! uint "$start_ms" 18; then
+		fail clock-start "cannot read the guest's clock ('$start_clocks')"
+		return
+	fi
+	_d=$((start_ms / 1000 - hosttime))
+	info clock-start "guest clock at init start minus host clock at launch: $_d s"
+	# The guest starts after the host took hosttime, so its clock may not read
+	# earlier (bar truncation); it may read later by the time the kernel took
+	# to boot, which timetol bounds generously. A guest whose wallclock is
+	# missing (1970), in another time zone or off by hours fails.
+	if [ "$_d" -lt $((-CLOCK_EARLY_S)) ]; then
+		fail clock-start "guest clock $((start_ms / 1000)) is $((-_d)) s behind the host's $hosttime"
+	elif [ "$_d" -gt "$timetol" ]; then
+		fail clock-start "guest clock $((start_ms / 1000)) is $_d s ahead of the host's $hosttime (limit $timetol s)"
+	else
+		pass clock-start
+	fi
+}
+
+check_cpus() {
+	if [ -n "$vcpus_err" ]; then
+		fail cpus "$vcpus_err"
+		return
+	fi
+	_info=$(grep -c '^processor' /proc/cpuinfo)
+	_online=$(nproc 2>/dev/null)
+	info cpus "/proc/cpuinfo lists $_info, nproc says $_online, want $vcpus"
+	if [ "$_info" != "$vcpus" ] || [ "$_online" != "$vcpus" ]; then
+		fail cpus "want $vcpus CPUs: /proc/cpuinfo lists $_info, nproc says $_online"
+	else
+		pass cpus
+	fi
+}
+
+check_memory() {
+	if [ -n "$mem_err" ]; then
+		fail memory "$mem_err"
+		return
+	fi
+	_kb=
+	while read -r _key _val _unit; do
+		if [ "$_key" = MemTotal: ]; then
+			_kb=$_val
+			break
+		fi
+	done < /proc/meminfo
+	if ! uint "$_kb" 12; then
+		fail memory "no MemTotal in /proc/meminfo"
+		return
+	fi
+	# MemTotal is the RAM the kernel could hand out after boot: the
+	# configured size minus the kernel image, the struct page array (~1.6%),
+	# early page tables, the low 1 MiB, and for a Xen PV guest the
+	# start-of-day area and p2m list. At 512 MiB that is 30-60 MiB depending
+	# on the kernel build. So accept from the configured size minus a quarter
+	# (at least 64 MiB, for small guests where the fixed costs dominate) up
+	# to the configured size itself: more than that means the guest uses RAM
+	# it was never given; much less means memory went missing.
+	_max=$((mem * 1024))
+	_slack=$((mem / 4))
+	[ "$_slack" -ge 64 ] || _slack=64
+	_min=$(((mem - _slack) * 1024))
+	info memory "MemTotal $_kb kB ($((_kb / 1024)) MiB) of $mem MiB configured; accepted $((_min / 1024))..$mem MiB"
+	if [ "$_kb" -gt "$_max" ]; then
+		fail memory "MemTotal $_kb kB exceeds the configured $mem MiB"
+	elif [ "$_kb" -lt "$_min" ]; then
+		fail memory "MemTotal $_kb kB is less than $((_min / 1024)) MiB of the configured $mem MiB"
+	else
+		pass memory
+	fi
+}
+
+# A fork/exec loop: 100 runs of the helper (a separate static ELF, so busybox
+# cannot run it as a built-in applet without exec), each echoing its argument,
+# in a subshell bounded by timeout.
+check_fork_exec() {
+	_t0=$(clocks)
+	_out=$(timeout -k 5 "$XT_TIMEOUT" sh -c '
+		i=0 bad=0 first=
+		while [ $i -lt 100 ]; do
+			out=$('"$XT"' echo "run $i" 2>&1)
+			st=$?
+			if [ $st -ne 0 ] || [ "$out" != "run $i" ]; then
+				bad=$((bad + 1))
+				[ -n "$first" ] || first="run $i: status $st, output \"$out\""
+			fi
+			i=$((i + 1))
+		done
+		if [ $bad -ne 0 ]; then
+			echo "$bad of 100 runs failed; first: $first"
+			exit 1
+		fi
+		echo ok' 2>&1)
+	_st=$?
+	_t1=$(clocks)
+	if [ $_st -eq 0 ] && [ "$_out" = ok ]; then
+		if uint "${_t0#* }" 18 && uint "${_t1#* }" 18; then
+			info fork-exec "100 fork+exec in $((${_t1#* } - ${_t0#* })) ms"
+		fi
+		pass fork-exec
+	else
+		fail fork-exec "status $_st: $_out"
+	fi
+}
+
+# run_xt CHECK ARGS...: run the helper, bounded, and judge it by its status.
+run_xt() {
+	_c=$1
+	shift
+	_out=$(timeout -k 5 "$XT_TIMEOUT" "$XT" "$@" 2>&1)
+	_st=$?
+	if [ $_st -eq 0 ]; then
+		info "$_c" "$_out"
+		pass "$_c"
+	else
+		case $_st in
+		124 | 137 | 143) _out="timed out after $XT_TIMEOUT s${_out:+; said: $_out}" ;;
+		esac
+		fail "$_c" "$(say "$_out" | tr '\n' ' ')(status $_st)"
+	fi
+}
+
+check_cpus_run_user() {
+	if [ -n "$vcpus_err" ]; then
+		fail cpus-run-user "$vcpus_err"
+		return
+	fi
+	run_xt cpus-run-user cpus "$vcpus"
+}
+
+# The wall clock moves with the monotonic clock: across `sleep 1` both must
+# advance by at least 1 s (a sleep may not end early), by at most 4 s (a
+# timer that fires seconds late, or time that runs fast, is a bug; the slack
+# covers a busy nested host and the helper runs around the sleep), and by
+# the same amount within 250 ms (nothing adjusts the clock here: no NTP).
+check_clock_advance() {
+	_c0=$(clocks)
+	sleep 1
+	_c1=$(clocks)
+	_r0=${_c0%% *} _m0=${_c0#* } _r1=${_c1%% *} _m1=${_c1#* }
+	if ! uint "$_r0" 18 || ! uint "$_m0" 18 || ! uint "$_r1" 18 || ! uint "$_m1" 18; then
+		fail clock-advance "cannot read the guest's clocks ('$_c0', '$_c1')"
+		return
+	fi
+	_dr=$((_r1 - _r0))
+	_dm=$((_m1 - _m0))
+	_diff=$((_dr - _dm))
+	[ "$_diff" -ge 0 ] || _diff=$((-_diff))
+	info clock-advance "across sleep 1: realtime +$_dr ms, monotonic +$_dm ms"
+	if [ "$_dm" -lt 995 ] || [ "$_dr" -lt 995 ]; then
+		fail clock-advance "sleep 1 took realtime $_dr ms, monotonic $_dm ms: less than 1 s"
+	elif [ "$_dm" -gt 4000 ] || [ "$_dr" -gt 4000 ]; then
+		fail clock-advance "sleep 1 took realtime $_dr ms, monotonic $_dm ms: more than 4 s"
+	elif [ "$_diff" -gt 250 ]; then
+		fail clock-advance "realtime advanced $_dr ms but monotonic $_dm ms"
+	else
+		pass clock-advance
+	fi
+}
+
+# Load the block frontend modules mkinitramfs.sh packed (if any), wait for
+# the device, then write, flush, drop and read back 8 MiB.
+check_disk() {
+	if [ -f /lib/xenner-modules/order ]; then
+		while read -r _m; do
+			insmod "/lib/xenner-modules/$_m" 2>/dev/null
+		done < /lib/xenner-modules/order
+	fi
+	_i=0
+	while [ ! -b "/dev/$disk" ] && [ $_i -lt 100 ]; do
+		usleep 100000
+		_i=$((_i + 1))
+	done
+	if [ ! -b "/dev/$disk" ]; then
+		fail disk "no block device /dev/$disk after 10 s; have: $(ls /sys/class/block 2>/dev/null | tr '\n' ' ')"
+		return
+	fi
+	run_xt disk disk "/dev/$disk" 8
+}
+
+# Kernel warnings, oopses and BUGs while booting or running the checks.
+check_kernel_log() {
+	_bad=$(dmesg | grep -E 'WARNING: CPU|BUG:|Oops|Call Trace|general protection|segfault at' | head -n 5)
+	if [ -n "$_bad" ]; then
+		fail kernel-log "the kernel log has: $(say "$_bad" | tr '\n' '|')"
+	else
+		pass kernel-log
+	fi
+}
+
+plan="cmdline clock-start cpus memory fork-exec mem-64m pipe-pingpong cpus-run-user clock-advance"
+[ -n "$disk" ] && plan="$plan disk"
+plan="$plan kernel-log"
+echo "XENNER-INIT-PLAN: $plan"
+echo "XENNER-INIT-CLOCK start=$start_ms"
+
+for _check in $plan; do
+	case $_check in
+	cmdline) check_cmdline ;;
+	clock-start) check_clock_start ;;
+	cpus) check_cpus ;;
+	memory) check_memory ;;
+	fork-exec) check_fork_exec ;;
+	mem-64m) run_xt mem-64m mem 64 ;;
+	pipe-pingpong) run_xt pipe-pingpong pingpong 1000 ;;
+	cpus-run-user) check_cpus_run_user ;;
+	clock-advance) check_clock_advance ;;
+	disk) check_disk ;;
+	kernel-log) check_kernel_log ;;
+	esac
+done
+
+if [ "$failed" -ne 0 ]; then
+	echo "INFO: system: the kernel log follows"
+	dmesg | sed 's/^/dmesg: /'
+fi
+_end=$(clocks)
+echo "XENNER-INIT-CLOCK end=${_end%% *}"
+echo "XENNER-INIT-DONE passed=$passed failed=$failed"
+poweroff -f
+sleep 10
+echo "XENNER-INIT-ERROR: poweroff -f returned"
+exit 1
