@@ -18,8 +18,14 @@ struct tss32 {
 _Static_assert(sizeof(struct tss32) == 104, "tss32");
 
 static uint64_t idt[256] __attribute__((aligned(4096)));
-static uint64_t stub_l2_slots[512 - STUB32_L2_FIRST];
 static uint64_t *mapcache_l1_ptr;
+static uint64_t *own_top_l2;
+
+/* The stub's own L2 under L3 slot 3: its entries from STUB32_L2_FIRST are the hole. */
+uint64_t *stub32_own_top_l2(void)
+{
+	return own_top_l2;
+}
 
 /*
  * Guest segments (the flat ring-1 and ring-3 ones here, and later any the
@@ -84,8 +90,7 @@ static void find_stub_tables(void)
 {
 	uint64_t *l3 = stub_ptr((read_cr3() & ~0x1fu) - dom.bi.stub_maddr);
 	uint64_t *l2 = stub_table(l3[3] & 0x000ffffffffff000ull);
-	for (unsigned i = STUB32_L2_FIRST; i < 512; i++)
-		stub_l2_slots[i - STUB32_L2_FIRST] = l2[i];
+	own_top_l2 = l2;
 	uint64_t mc = l2[(STUB32_MAPCACHE >> 21) & 511];
 	if (!(mc & 1) || (mc & 0x80))
 		panic("mapcache L1 missing from the stub's page tables");
@@ -129,23 +134,6 @@ void arch_cpu_init(struct vcpu *v)
 		"lidt %4"
 		: : "m"(gdtr), "i"(STUB_CS), "r"(STUB_DS), "r"(STUB_TSS), "m"(idtr)
 		: "memory");
-}
-
-/* Give the guest's top L2 (the one under L3 slot 3) the stub's hole entries. */
-void arch_install_stub_mappings(uint64_t pt_root_mfn)
-{
-	uint64_t *l3 = map_mfn(pt_root_mfn);
-	uint64_t l3e = l3[3];
-	unmap_mfn(l3);
-	if (!(l3e & 1))
-		panic("guest L3 slot 3 is empty: no L2 for the hypervisor hole");
-	uint64_t l2_mfn = (l3e & 0x000ffffffffff000ull) >> PAGE_SHIFT;
-	if (!mfn_is_guest_ram(l2_mfn))
-		panic("guest top L2 %llx is not guest RAM", (unsigned long long)l2_mfn);
-	uint64_t *l2 = map_mfn(l2_mfn);
-	for (unsigned i = STUB32_L2_FIRST; i < 512; i++)
-		l2[i] = stub_l2_slots[i - STUB32_L2_FIRST];
-	unmap_mfn(l2);
 }
 
 void arch_write_cr3(uint64_t maddr)

@@ -38,18 +38,10 @@ struct gate64 {
 };
 
 static struct gate64 idt[256] __attribute__((aligned(4096)));
-static uint64_t stub_l4_slots[STUB64_L4_LAST - STUB64_L4_FIRST + 1];
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
-static inline uint64_t read_cr3(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
 }
 
 struct vcpu *current(void)
@@ -129,22 +121,6 @@ void arch_cpu_init(struct vcpu *v)
 	wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)v);
 	wrmsr(MSR_GS_BASE, 0);
 	wrmsr(MSR_FS_BASE, 0);
-}
-
-/* Give a guest top-level table the stub's L4 slots (Xen's reserved hole). */
-void arch_install_stub_mappings(uint64_t pt_root_mfn)
-{
-	static bool have_slots;
-	if (!have_slots) {
-		have_slots = true;
-		uint64_t *own = map_mfn(read_cr3() >> PAGE_SHIFT);
-		for (unsigned i = STUB64_L4_FIRST; i <= STUB64_L4_LAST; i++)
-			stub_l4_slots[i - STUB64_L4_FIRST] = own[i];
-	}
-	uint64_t *l4 = map_mfn(pt_root_mfn);
-	for (unsigned i = STUB64_L4_FIRST; i <= STUB64_L4_LAST; i++)
-		l4[i] = stub_l4_slots[i - STUB64_L4_FIRST];
-	unmap_mfn(l4);
 }
 
 void arch_write_cr3(uint64_t maddr)

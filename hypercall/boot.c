@@ -1,6 +1,7 @@
 /* boot.c — start of day: read the boot description, set up vCPU 0, enter the guest. */
 #include "stub.h"
 #include <libfdt.h>
+#include "mmu.h"
 
 struct domain dom;
 
@@ -80,6 +81,8 @@ static void parse_boot_description(const void *fdt)
 	bi->m2p_off = fdt_u64(fdt, "/memory", BOOT_PROP_M2P, 0);
 	bi->m2p_size = fdt_u64(fdt, "/memory", BOOT_PROP_M2P, 1);
 	bi->shared_info_off = fdt_u64(fdt, "/memory", BOOT_PROP_SHARED_INFO, 0);
+	bi->frame_info_off = fdt_u64(fdt, "/memory", BOOT_PROP_FRAME_INFO, 0);
+	bi->frame_info_size = fdt_u64(fdt, "/memory", BOOT_PROP_FRAME_INFO, 1);
 	int len;
 	fdt_prop(fdt, "/memory", BOOT_PROP_RAM_RANGES, &len);
 	bi->nr_ram_ranges = (unsigned)len / 16;
@@ -139,12 +142,11 @@ void stub_start(const void *fdt)
 	      STUB_BITS, (unsigned long long)dom.bi.guest_nr_pages,
 	      (unsigned long long)dom.bi.entry);
 
-	if (!mfn_is_guest_ram(dom.bi.pt_root_mfn))
-		panic("bootstrap page-table root %llx is not guest RAM",
+	mmu_init();
+	mm_share_frame_with_guest((dom.bi.stub_maddr + dom.bi.shared_info_off) >> PAGE_SHIFT);
+	if (mmu_take_over_boot_tables(dom.bi.pt_root_mfn))
+		panic("the bootstrap page tables at %llx do not validate (see --trace mmu)",
 		      (unsigned long long)dom.bi.pt_root_mfn);
-	arch_install_stub_mappings(dom.bi.pt_root_mfn);
-	v->kernel_pt_mfn = dom.bi.pt_root_mfn;
-	arch_write_cr3(dom.bi.pt_root_mfn << PAGE_SHIFT);
 
 	if (dom.bi.hypercall_page) {
 		static uint8_t page[PAGE_SIZE];

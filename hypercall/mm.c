@@ -122,24 +122,3 @@ int copy_to_guest(ulong gva, const void *src, size_t len)
 	return stub_copy_user((void *)gva, src, len) ? -XEN_EFAULT : 0;
 }
 
-/* A small set: shared_info plus up to a few dozen grant-table frames. */
-#define MAX_SHARED_FRAMES 64
-static uint64_t shared_frames[MAX_SHARED_FRAMES];
-static unsigned nr_shared_frames;
-
-void mm_share_frame_with_guest(uint64_t mfn)
-{
-	if (mfn_is_shared_with_guest(mfn))
-		return;
-	if (nr_shared_frames >= MAX_SHARED_FRAMES)
-		panic("too many stub frames shared with the guest");
-	shared_frames[nr_shared_frames++] = mfn;
-}
-
-bool mfn_is_shared_with_guest(uint64_t mfn)
-{
-	for (unsigned i = 0; i < nr_shared_frames; i++)
-		if (shared_frames[i] == mfn)
-			return true;
-	return false;
-}

@@ -1,18 +1,743 @@
-/* mmu.c — placeholder: these hypercalls are not implemented yet. */
+/* mmu.c — the PV MMU: frame types and references, validated page-table updates. */
 #include "hypercall.h"
+#include "mmu.h"
+
+/*
+ * Frame info, one per machine frame, like Xen's page_info:
+ *   count: bit 31 PGC_guest (the guest owns or may map the frame), bit 30
+ *          PGC_xen_shared (a stub frame shared with the guest), 0-29 references;
+ *   type:  bits 28-31 the type, bit 27 validated, bit 26 pinned, bit 25 the
+ *          PAE L2 that holds the hypervisor hole, bits 0-24 type references.
+ * A page table holds one type reference for each entry that points at a
+ * lower table (and validates it on the first), plus one for being pinned and
+ * one for being in CR3. A writable mapping holds a PGT_writable reference,
+ * so a frame can never be a page table and writable at once: this is the
+ * security boundary (design.md, "Memory model").
+ */
+struct frame {
+	uint32_t count, type;
+};
+
+#define PGC_GUEST      (1u << 31)
+#define PGC_XEN_SHARED (1u << 30)
+#define PGC_COUNT_MASK ((1u << 30) - 1)
+#define PGT_TYPE_SHIFT 28
+#define PGT_VALIDATED  (1u << 27)
+#define PGT_PINNED     (1u << 26)
+#define PGT_PAE_XEN_L2 (1u << 25)
+#define PGT_COUNT_MASK ((1u << 25) - 1)
+
+static struct frame *frames;
+static volatile int mmu_lock_word;
+
+#define TYPE_OF(f)  ((enum frame_type)((f)->type >> PGT_TYPE_SHIFT))
+#define TCOUNT(f)   ((f)->type & PGT_COUNT_MASK)
+
+#if STUB_BITS == 64
+#define LEVELS 4
+#define ROOT_TYPE PGT_l4
+static bool is_xen_slot(unsigned level, unsigned idx, const struct frame *f)
+{
+	(void)f;
+	return level == 4 && idx >= STUB64_L4_FIRST && idx <= STUB64_L4_LAST;
+}
+static unsigned entries_in(unsigned level)
+{
+	(void)level;
+	return 512;
+}
+/* Bits a guest may not set, per level (reserved, or superpages). */
+#define L1_DISALLOW (0x7ff0000000000000ull & ~_PAGE_NX)
+#define LN_DISALLOW ((0x7ff0000000000000ull & ~_PAGE_NX) | _PAGE_PSE | _PAGE_GLOBAL)
+#else
+#define LEVELS 3
+#define ROOT_TYPE PGT_l3
+static bool is_xen_slot(unsigned level, unsigned idx, const struct frame *f)
+{
+	return level == 2 && (f->type & PGT_PAE_XEN_L2) && idx >= STUB32_L2_FIRST;
+}
+static unsigned entries_in(unsigned level)
+{
+	return level == 3 ? 4 : 512;
+}
+#define L1_DISALLOW (0x7ff0000000000000ull & ~_PAGE_NX)
+#define LN_DISALLOW ((0x7ff0000000000000ull & ~_PAGE_NX) | _PAGE_PSE | _PAGE_GLOBAL)
+/* PAE PDPTEs: only present, PWT and PCD are defined; the rest is reserved. */
+#define L3_PAE_ALLOWED (_PAGE_PRESENT | _PAGE_PWT | _PAGE_PCD | 0xe00ull)
+#endif
+
+void mmu_lock(void)
+{
+	while (__atomic_exchange_n(&mmu_lock_word, 1, __ATOMIC_ACQUIRE))
+		while (mmu_lock_word)
+			__asm__ volatile("pause");
+}
+
+void mmu_unlock(void)
+{
+	__atomic_store_n(&mmu_lock_word, 0, __ATOMIC_RELEASE);
+}
+
+static struct frame *frame(uint64_t mfn)
+{
+	return mfn < dom.bi.max_mfn ? &frames[mfn] : NULL;
+}
+
+bool mfn_owned_by_guest(uint64_t mfn)
+{
+	struct frame *f = frame(mfn);
+	return f && (f->count & PGC_GUEST) && !(f->count & PGC_XEN_SHARED);
+}
+
+enum frame_type frame_current_type(uint64_t mfn, unsigned *type_count)
+{
+	struct frame *f = frame(mfn);
+	if (!f) {
+		*type_count = 0;
+		return PGT_none;
+	}
+	*type_count = TCOUNT(f);
+	return TCOUNT(f) ? TYPE_OF(f) : PGT_none;
+}
+
+void mmu_init(void)
+{
+	if (dom.bi.frame_info_size < dom.bi.max_mfn * sizeof(struct frame))
+		panic("frame info area too small for %llu frames",
+		      (unsigned long long)dom.bi.max_mfn);
+	frames = stub_ptr(dom.bi.frame_info_off);
+	memset(frames, 0, dom.bi.max_mfn * sizeof(struct frame));
+	for (unsigned i = 0; i < dom.bi.nr_ram_ranges; i++)
+		for (uint64_t m = 0; m < dom.bi.ram[i].count; m++)
+			frames[dom.bi.ram[i].mfn + m].count = PGC_GUEST;
+}
+
+/*
+ * A stub frame the guest may map writable (shared_info, grant frames): it
+ * carries a permanent writable type reference so it can never become a
+ * page table, and is never the guest's to give away.
+ */
+void mm_share_frame_with_guest(uint64_t mfn)
+{
+	struct frame *f = frame(mfn);
+	if (!f)
+		panic("sharing frame %llx beyond machine memory", (unsigned long long)mfn);
+	if (f->count & PGC_XEN_SHARED)
+		return;
+	f->count = PGC_GUEST | PGC_XEN_SHARED | 1;
+	f->type = (uint32_t)PGT_writable << PGT_TYPE_SHIFT | PGT_VALIDATED | 1;
+}
+
+bool mfn_is_shared_with_guest(uint64_t mfn)
+{
+	struct frame *f = frame(mfn);
+	return f && (f->count & PGC_XEN_SHARED);
+}
+
+int get_page(uint64_t mfn)
+{
+	struct frame *f = frame(mfn);
+	if (!f || !(f->count & PGC_GUEST)) {
+		trace(TRACE_MMU, "mmu: frame %llx is not the guest's", (unsigned long long)mfn);
+		return -XEN_EINVAL;
+	}
+	if ((f->count & PGC_COUNT_MASK) == PGC_COUNT_MASK)
+		return -XEN_EINVAL;
+	f->count++;
+	return 0;
+}
+
+void put_page(uint64_t mfn)
+{
+	struct frame *f = frame(mfn);
+	if (!f || !(f->count & PGC_COUNT_MASK))
+		panic("put_page: frame %llx has no reference", (unsigned long long)mfn);
+	f->count--;
+}
+
+/* ---- entries ---- */
+
+static int validate_table(uint64_t mfn, unsigned level);
+static void devalidate_table(uint64_t mfn, unsigned level);
+
+static enum frame_type level_type(unsigned level)
+{
+	return (enum frame_type)(PGT_l1 + level - 1);
+}
+
+static int get_page_type_flags(uint64_t mfn, enum frame_type type, uint32_t flavour)
+{
+	struct frame *f = frame(mfn);
+	if (!f || !(f->count & PGC_GUEST))
+		return -XEN_EINVAL;
+	if (TCOUNT(f)) {
+		if (TYPE_OF(f) != type || (f->type & PGT_PAE_XEN_L2) != flavour) {
+			trace(TRACE_MMU, "mmu: frame %llx is in use as type %u, wanted %u",
+			      (unsigned long long)mfn, TYPE_OF(f), type);
+			return -XEN_EINVAL;
+		}
+		if (TCOUNT(f) == PGT_COUNT_MASK)
+			return -XEN_EINVAL;
+		f->type++;
+		return 0;
+	}
+	if (f->count & PGC_XEN_SHARED)
+		return -XEN_EINVAL;
+	f->type = (uint32_t)type << PGT_TYPE_SHIFT | flavour | 1;
+	if (type >= PGT_l1 && type <= PGT_l4) {
+		int rc = validate_table(mfn, (unsigned)(type - PGT_l1 + 1));
+		if (rc) {
+			f->type = 0;
+			return rc;
+		}
+	}
+	f->type |= PGT_VALIDATED;
+	return 0;
+}
+
+static void put_page_type(uint64_t mfn)
+{
+	struct frame *f = frame(mfn);
+	if (!f || !TCOUNT(f))
+		panic("put_page_type: frame %llx has no type reference", (unsigned long long)mfn);
+	if (TCOUNT(f) == 1) {
+		enum frame_type t = TYPE_OF(f);
+		if (t >= PGT_l1 && t <= PGT_l4 && (f->type & PGT_VALIDATED))
+			devalidate_table(mfn, (unsigned)(t - PGT_l1 + 1));
+		f->type = 0;
+		return;
+	}
+	f->type--;
+}
+
+int get_page_and_type(uint64_t mfn, enum frame_type type)
+{
+	int rc = get_page(mfn);
+	if (rc)
+		return rc;
+	rc = get_page_type_flags(mfn, type, 0);
+	if (rc)
+		put_page(mfn);
+	return rc;
+}
+
+void put_page_and_type(uint64_t mfn)
+{
+	put_page_type(mfn);
+	put_page(mfn);
+}
+
+/*
+ * What a guest entry may be, and the references it holds. On 64-bit the
+ * kernel runs in ring 3, so every guest mapping is made user-accessible
+ * (Xen's adjust_guest_lNe); user space is kept out of kernel memory by
+ * having its own top-level table.
+ */
+static int get_entry(uint64_t *e, unsigned level, unsigned idx)
+{
+	uint64_t v = *e;
+	if (!(v & _PAGE_PRESENT))
+		return 0;
+	uint64_t mfn = (v & PTE_MFN_MASK) >> PAGE_SHIFT;
+	int rc;
+	if (level == 1) {
+		if (v & L1_DISALLOW) {
+			trace(TRACE_MMU, "mmu: bad L1 flags %llx", (unsigned long long)v);
+			return -XEN_EINVAL;
+		}
+		rc = get_page(mfn);
+		if (!rc && (v & _PAGE_RW)) {
+			rc = get_page_type_flags(mfn, PGT_writable, 0);
+			if (rc) {
+				trace(TRACE_MMU, "mmu: frame %llx cannot be mapped writable "
+				      "(it is a page table or descriptor table)", (unsigned long long)mfn);
+				put_page(mfn);
+			}
+		}
+	} else {
+		uint32_t flavour = 0;
+#if STUB_BITS == 32
+		if (level == 3) {
+			if (v & ~(PTE_MFN_MASK | L3_PAE_ALLOWED)) {
+				trace(TRACE_MMU, "mmu: bad PAE L3 flags %llx", (unsigned long long)v);
+				return -XEN_EINVAL;
+			}
+			if (idx == 3)
+				flavour = PGT_PAE_XEN_L2;
+		} else
+#endif
+		if (v & LN_DISALLOW) {
+			trace(TRACE_MMU, "mmu: bad L%u flags %llx", level, (unsigned long long)v);
+			return -XEN_EINVAL;
+		}
+		if (!mfn_owned_by_guest(mfn))
+			return -XEN_EINVAL;
+		rc = get_page(mfn);
+		if (!rc) {
+			rc = get_page_type_flags(mfn, level_type(level - 1), flavour);
+			if (rc)
+				put_page(mfn);
+		}
+	}
+	(void)idx;
+#if STUB_BITS == 64
+	if (!rc)
+		*e = v | _PAGE_USER;
+#endif
+	return rc;
+}
+
+static void put_entry(uint64_t v, unsigned level)
+{
+	if (!(v & _PAGE_PRESENT))
+		return;
+	uint64_t mfn = (v & PTE_MFN_MASK) >> PAGE_SHIFT;
+	if (level == 1 && !(v & _PAGE_RW)) {
+		put_page(mfn);
+		return;
+	}
+	put_page_and_type(mfn);
+}
+
+/* The stub's own entries for its hole, captured from its boot page tables. */
+static uint64_t xen_entries[512];
+
+static void install_xen_entries(uint64_t *t, unsigned level, const struct frame *f)
+{
+	for (unsigned i = 0; i < 512; i++)
+		if (is_xen_slot(level, i, f))
+			t[i] = xen_entries[i];
+}
+
+static int validate_table(uint64_t mfn, unsigned level)
+{
+	struct frame *f = frame(mfn);
+	uint64_t *t = map_mfn(mfn);
+	unsigned n = entries_in(level);
+	int rc = 0;
+	unsigned i;
+	for (i = 0; i < n; i++) {
+		if (is_xen_slot(level, i, f))
+			continue;
+		rc = get_entry(&t[i], level, i);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		trace(TRACE_MMU, "mmu: L%u table %llx entry %u (%llx) refused", level,
+		      (unsigned long long)mfn, i, (unsigned long long)t[i]);
+		while (i--)
+			if (!is_xen_slot(level, i, f))
+				put_entry(t[i], level);
+	} else {
+		install_xen_entries(t, level, f);
+	}
+	unmap_mfn(t);
+	return rc;
+}
+
+static void devalidate_table(uint64_t mfn, unsigned level)
+{
+	struct frame *f = frame(mfn);
+	uint64_t *t = map_mfn(mfn);
+	unsigned n = entries_in(level);
+	for (unsigned i = 0; i < n; i++)
+		if (!is_xen_slot(level, i, f))
+			put_entry(t[i], level);
+	unmap_mfn(t);
+}
+
+/*
+ * Change one entry of a validated table: take the new entry's references
+ * before dropping the old one's, so replacing a mapping by itself works.
+ */
+static int mod_entry(uint64_t table_mfn, unsigned idx, uint64_t val, bool preserve_ad)
+{
+	struct frame *f = frame(table_mfn);
+	enum frame_type t = TYPE_OF(f);
+	unsigned level = (unsigned)(t - PGT_l1 + 1);
+	if (idx >= entries_in(level) || is_xen_slot(level, idx, f)) {
+		trace(TRACE_MMU, "mmu: L%u entry %u is not the guest's to change", level, idx);
+		return -XEN_EINVAL;
+	}
+	uint64_t *tab = map_mfn(table_mfn);
+	uint64_t old = tab[idx];
+	if (preserve_ad)
+		val |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
+	/* Same frame and permissions: only A/D or software bits change. */
+	uint64_t same = PTE_MFN_MASK | _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE;
+	int rc = 0;
+	if ((old & _PAGE_PRESENT) && (val & _PAGE_PRESENT) && !((old ^ val) & same) &&
+	    !(val & (level == 1 ? L1_DISALLOW : LN_DISALLOW))) {
+#if STUB_BITS == 64
+		val |= _PAGE_USER;
+#endif
+		tab[idx] = val;
+	} else {
+		rc = get_entry(&val, level, idx);
+		if (!rc) {
+			tab[idx] = val;
+			put_entry(old, level);
+		}
+	}
+	unmap_mfn(tab);
+#if STUB_BITS == 32
+	/* The CPU caches PAE PDPTEs at CR3 load: reload if this L3 is live. */
+	if (!rc && level == 3 && current() && current()->kernel_pt_mfn == table_mfn)
+		arch_write_cr3(table_mfn << PAGE_SHIFT);
+#endif
+	return rc;
+}
+
+/* ---- TLB ---- */
+
+void flush_tlb_local(void)
+{
+	ulong cr3;
+	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+}
+
+void invlpg_local(ulong va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/* ---- boot ---- */
+
+int mmu_take_over_boot_tables(uint64_t root_mfn)
+{
+	uint64_t *own;
+#if STUB_BITS == 64
+	ulong cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	own = map_mfn(cr3 >> PAGE_SHIFT);
+	for (unsigned i = STUB64_L4_FIRST; i <= STUB64_L4_LAST; i++)
+		xen_entries[i] = own[i];
+	unmap_mfn(own);
+#else
+	own = stub32_own_top_l2();
+	for (unsigned i = STUB32_L2_FIRST; i < 512; i++)
+		xen_entries[i] = own[i];
+#endif
+	/* Pinned (as Xen's domain builder does) and referenced by CR3. */
+	int rc = get_page_and_type(root_mfn, ROOT_TYPE);
+	if (rc)
+		return rc;
+	frame(root_mfn)->type |= PGT_PINNED;
+	rc = get_page_and_type(root_mfn, ROOT_TYPE);
+	if (rc)
+		return rc;
+	struct vcpu *v = dom.vcpus[0];
+	v->kernel_pt_mfn = root_mfn;
+	arch_write_cr3(root_mfn << PAGE_SHIFT);
+	return 0;
+}
+
+/* ---- hypercalls ---- */
+
+static int machphys_update(uint64_t mfn, ulong pfn)
+{
+	if (!mfn_owned_by_guest(mfn))
+		return -XEN_EINVAL;
+	uint8_t *m2p = stub_ptr(dom.bi.m2p_off);
+#if STUB_BITS == 64
+	((uint64_t *)m2p)[mfn] = pfn;
+#else
+	((uint32_t *)m2p)[mfn] = (uint32_t)pfn;
+#endif
+	return 0;
+}
+
+/* A normal write to a guest frame that is not a page table (Xen allows it). */
+static int write_plain(uint64_t mfn, unsigned idx, uint64_t val)
+{
+	int rc = get_page_and_type(mfn, PGT_writable);
+	if (rc)
+		return rc;
+	uint64_t *p = map_mfn(mfn);
+	p[idx] = val;
+	unmap_mfn(p);
+	put_page_and_type(mfn);
+	return 0;
+}
+
+static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
+{
+	uint64_t mfn = ptr >> PAGE_SHIFT;
+	unsigned idx = (unsigned)((ptr & (PAGE_SIZE - 1)) >> 3);
+	struct frame *f = frame(mfn);
+	if (!f || !(f->count & PGC_GUEST) || (f->count & PGC_XEN_SHARED)) {
+		trace(TRACE_MMU, "mmu: update of frame %llx, not the guest's",
+		      (unsigned long long)mfn);
+		return -XEN_EINVAL;
+	}
+	enum frame_type t = TCOUNT(f) ? TYPE_OF(f) : PGT_none;
+	if (t >= PGT_l1 && t <= PGT_l4)
+		return mod_entry(mfn, idx, val, preserve_ad);
+	if (t == PGT_seg_desc)
+		return -XEN_EINVAL;
+	return write_plain(mfn, idx, val);
+}
 
 long do_mmu_update(HC_ARGS)
 {
-	return HYPERCALL_UNSUPPORTED;
+	ulong reqs = a1, count = a2, done_ptr = a3, foreigndom = a4;
+	if (foreigndom != DOMID_SELF && foreigndom != dom.bi.domid)
+		return -XEN_EPERM;
+	long rc = 0;
+	ulong i;
+	mmu_lock();
+	for (i = 0; i < count; i++) {
+		mmu_update_t req;
+		if (copy_from_guest(&req, reqs + i * sizeof(req), sizeof(req))) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		switch (req.ptr & 7) {
+		case MMU_NORMAL_PT_UPDATE:
+			rc = pt_update(req.ptr & ~7ull, req.val, false);
+			break;
+		case MMU_PT_UPDATE_PRESERVE_AD:
+			rc = pt_update(req.ptr & ~7ull, req.val, true);
+			break;
+		case MMU_MACHPHYS_UPDATE:
+			rc = machphys_update(req.ptr >> PAGE_SHIFT, (ulong)req.val);
+			break;
+		default:
+			rc = -XEN_ENOSYS;
+		}
+		if (rc)
+			break;
+	}
+	mmu_unlock();
+	if (done_ptr) {
+		unsigned int done = (unsigned int)i;
+		if (copy_to_guest(done_ptr, &done, sizeof(done)))
+			rc = rc ? rc : -XEN_EFAULT;
+	}
+	return rc;
+}
+
+/* The L1 entry that maps va in the current guest page tables: table mfn and index. */
+static int find_l1e(ulong va, uint64_t *l1_mfn, unsigned *idx)
+{
+	if (!arch_guest_va_ok(va, 1))
+		return -XEN_EINVAL;
+	struct vcpu *v = current();
+	uint64_t mfn = v->kernel_mode ? v->kernel_pt_mfn : v->user_pt_mfn;
+	for (unsigned level = LEVELS; level > 1; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		unsigned i = (unsigned)((uint64_t)va >> shift) & (entries_in(level) - 1);
+		uint64_t *t = map_mfn(mfn);
+		uint64_t e = t[i];
+		unmap_mfn(t);
+		if (!(e & _PAGE_PRESENT))
+			return -XEN_EINVAL;
+		if ((e & _PAGE_PSE) && !(STUB_BITS == 32 && level == 3))
+			return -XEN_EINVAL;
+		mfn = (e & PTE_MFN_MASK) >> PAGE_SHIFT;
+	}
+	*l1_mfn = mfn;
+	*idx = (unsigned)(va >> 12) & 511;
+	return 0;
+}
+
+static void flush_after(ulong flags, ulong va)
+{
+	switch (flags & UVMF_FLUSHTYPE_MASK) {
+	case UVMF_TLB_FLUSH:
+		flush_tlb_local();
+		break;
+	case UVMF_INVLPG:
+		invlpg_local(va);
+		break;
+	}
+	/* Other vCPUs: remote flushes arrive with SMP support. */
 }
 
 long do_update_va_mapping(HC_ARGS)
 {
-	return HYPERCALL_UNSUPPORTED;
+	ulong va = a1;
+#if STUB_BITS == 64
+	uint64_t val = a2;
+	ulong flags = a3;
+#else
+	uint64_t val = (uint64_t)a3 << 32 | a2;   /* PAE: the entry is split over two args */
+	ulong flags = a4;
+#endif
+	uint64_t l1;
+	unsigned idx;
+	mmu_lock();
+	int rc = find_l1e(va, &l1, &idx);
+	if (!rc) {
+		unsigned n;
+		if (frame_current_type(l1, &n) != PGT_l1)
+			rc = -XEN_EINVAL;
+		else
+			rc = mod_entry(l1, idx, val, false);
+	}
+	mmu_unlock();
+	if (rc)
+		trace(TRACE_MMU, "mmu: update_va_mapping %lx = %llx refused", va,
+		      (unsigned long long)val);
+	else
+		flush_after(flags, va);
+	return rc;
+}
+
+static int pin_table(uint64_t mfn, enum frame_type type)
+{
+	int rc = get_page_and_type(mfn, type);
+	if (rc)
+		return rc;
+	struct frame *f = frame(mfn);
+	if (f->type & PGT_PINNED) {
+		put_page_and_type(mfn);
+		return -XEN_EINVAL;
+	}
+	f->type |= PGT_PINNED;
+	return 0;
+}
+
+static int unpin_table(uint64_t mfn)
+{
+	struct frame *f = frame(mfn);
+	if (!f || !(f->count & PGC_GUEST) || !(f->type & PGT_PINNED))
+		return -XEN_EINVAL;
+	f->type &= ~PGT_PINNED;
+	put_page_and_type(mfn);
+	return 0;
+}
+
+static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
+{
+#if STUB_BITS == 32
+	if (user)
+		return -XEN_EINVAL;
+#endif
+	uint64_t *slot = user ? &v->user_pt_mfn : &v->kernel_pt_mfn;
+	if (user && mfn == 0) {
+		if (*slot)
+			put_page_and_type(*slot);
+		*slot = 0;
+		return 0;
+	}
+	int rc = get_page_and_type(mfn, ROOT_TYPE);
+	if (rc)
+		return rc;
+#if STUB_BITS == 32
+	if (mfn >> 20) {        /* a PAE CR3 holds a 32-bit address */
+		put_page_and_type(mfn);
+		return -XEN_EINVAL;
+	}
+#endif
+	uint64_t old = *slot;
+	*slot = mfn;
+	bool live = user ? !v->kernel_mode : v->kernel_mode;
+	if (live)
+		arch_write_cr3(mfn << PAGE_SHIFT);
+	if (old)
+		put_page_and_type(old);
+	return 0;
+}
+
+static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
+{
+	uint64_t mfn = op->arg1.mfn;
+	switch (op->cmd) {
+	case MMUEXT_PIN_L1_TABLE:
+		return pin_table(mfn, PGT_l1);
+	case MMUEXT_PIN_L2_TABLE:
+		return pin_table(mfn, PGT_l2);
+	case MMUEXT_PIN_L3_TABLE:
+		return pin_table(mfn, PGT_l3);
+	case MMUEXT_PIN_L4_TABLE:
+		return STUB_BITS == 64 ? pin_table(mfn, PGT_l4) : -XEN_EINVAL;
+	case MMUEXT_UNPIN_TABLE:
+		return unpin_table(mfn);
+	case MMUEXT_NEW_BASEPTR:
+		return new_baseptr(v, mfn, false);
+	case MMUEXT_NEW_USER_BASEPTR:
+		return new_baseptr(v, mfn, true);
+	case MMUEXT_TLB_FLUSH_LOCAL:
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+		flush_tlb_local();
+		return 0;
+	case MMUEXT_INVLPG_LOCAL:
+	case MMUEXT_INVLPG_MULTI:
+	case MMUEXT_INVLPG_ALL:
+		if (!arch_guest_va_ok(op->arg1.linear_addr, 1))
+			return 0;
+		invlpg_local(op->arg1.linear_addr);
+		return 0;
+	case MMUEXT_SET_LDT:
+		if (op->arg2.nr_ents == 0)
+			return 0;
+		return HYPERCALL_UNSUPPORTED;
+	case MMUEXT_CLEAR_PAGE: {
+		int rc = get_page_and_type(mfn, PGT_writable);
+		if (rc)
+			return rc;
+		void *p = map_mfn(mfn);
+		memset(p, 0, PAGE_SIZE);
+		unmap_mfn(p);
+		put_page_and_type(mfn);
+		return 0;
+	}
+	case MMUEXT_COPY_PAGE: {
+		uint64_t src = op->arg2.src_mfn;
+		int rc = get_page(src);
+		if (rc)
+			return rc;
+		rc = get_page_and_type(mfn, PGT_writable);
+		if (!rc) {
+			uint8_t *d = map_mfn(mfn);
+			uint8_t *s = map_mfn(src);
+			memcpy(d, s, PAGE_SIZE);
+			unmap_mfn(s);
+			unmap_mfn(d);
+			put_page_and_type(mfn);
+		}
+		put_page(src);
+		return rc;
+	}
+	default:
+		return HYPERCALL_UNSUPPORTED;
+	}
 }
 
 long do_mmuext_op(HC_ARGS)
 {
-	return HYPERCALL_UNSUPPORTED;
+	ulong ops = a1, count = a2, done_ptr = a3, foreigndom = a4;
+	if (foreigndom != DOMID_SELF && foreigndom != dom.bi.domid)
+		return -XEN_EPERM;
+	struct vcpu *v = current();
+	long rc = 0;
+	ulong i;
+	for (i = 0; i < count; i++) {
+		struct mmuext_op op;
+		if (copy_from_guest(&op, ops + i * sizeof(op), sizeof(op))) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		mmu_lock();
+		rc = mmuext_one(v, &op);
+		mmu_unlock();
+		if (rc == HYPERCALL_UNSUPPORTED) {
+			trace(TRACE_UNKNOWN, "mmuext_op cmd %u: not supported yet -> -ENOSYS", op.cmd);
+			rc = -XEN_ENOSYS;
+		}
+		if (rc) {
+			trace(TRACE_MMU, "mmu: mmuext_op cmd %u mfn %llx refused (%ld)", op.cmd,
+			      (unsigned long long)op.arg1.mfn, rc);
+			break;
+		}
+	}
+	if (done_ptr) {
+		unsigned int done = (unsigned int)i;
+		if (copy_to_guest(done_ptr, &done, sizeof(done)))
+			rc = rc ? rc : -XEN_EFAULT;
+	}
+	return rc;
 }
-

@@ -112,6 +112,7 @@ struct boot_info {
 	uint64_t guest_nr_pages, max_mfn;
 	uint64_t stub_maddr, stub_size;
 	uint64_t heap_off, heap_size, m2p_off, m2p_size, shared_info_off;
+	uint64_t frame_info_off, frame_info_size;
 	unsigned nr_ram_ranges;
 	struct { uint64_t mfn, count; } ram[4];
 	uint64_t entry, start_info, stack, pt_root_mfn, pt_first_pfn, pt_count;
@@ -131,7 +132,9 @@ extern struct domain dom;
 struct vcpu *current(void);
 void arch_cpu_init(struct vcpu *v);          /* GDT, TSS, IDT, MSRs */
 void arch_enter_guest(struct vcpu *v, struct regs *r) __attribute__((noreturn));
-void arch_install_stub_mappings(uint64_t pt_root_mfn);
+#if STUB_BITS == 32
+uint64_t *stub32_own_top_l2(void);
+#endif
 void arch_write_cr3(uint64_t maddr);
 ulong arch_read_cr2(void);
 void arch_fill_hypercall_page(uint8_t *page);

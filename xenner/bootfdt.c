@@ -48,6 +48,8 @@ int boot_fdt_write(void *buf, size_t size, const struct boot_params *bp,
 	TRY(prop_u64(buf, BOOT_PROP_STUB_MADDR, p->stub_gpa));
 	TRY(prop_u64(buf, BOOT_PROP_STUB_SIZE, p->stub_size));
 	TRY(prop_u64s(buf, BOOT_PROP_HEAP, (uint64_t[]){ p->heap_off, p->heap_size }, 2));
+	TRY(prop_u64s(buf, BOOT_PROP_FRAME_INFO,
+		      (uint64_t[]){ p->frame_info_off, p->frame_info_size }, 2));
 	TRY(prop_u64s(buf, BOOT_PROP_M2P, (uint64_t[]){ p->m2p_off, p->m2p_size }, 2));
 	TRY(prop_u64(buf, BOOT_PROP_SHARED_INFO, p->shared_info_off));
 	uint64_t ranges[4] = { 0, p->low_ram_pages, MEMPLAN_HIGH_RAM_BASE >> 12, p->high_ram_pages };

@@ -124,6 +124,7 @@ _Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
 #define BOOT_PROP_STUB_MADDR    "stub-maddr"      /* u64: machine address of the stub region */
 #define BOOT_PROP_STUB_SIZE     "stub-size"       /* u64 */
 #define BOOT_PROP_HEAP          "heap"            /* u64 offset, u64 size in the stub region */
+#define BOOT_PROP_FRAME_INFO    "frame-info"      /* u64 offset, u64 size in the stub region */
 #define BOOT_PROP_M2P           "m2p"             /* u64 offset, u64 size in the stub region */
 #define BOOT_PROP_SHARED_INFO   "shared-info-offset" /* u64 offset in the stub region */
 #define BOOT_PROP_RAM_RANGES    "ram-ranges"      /* (u64 mfn, u64 count)*: guest-owned frames */
@@ -139,5 +140,6 @@ _Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
 #define TRACE_HYPERCALLS   (1u << 0)
 #define TRACE_TRAPS        (1u << 1)
 #define TRACE_UNKNOWN      (1u << 2)  /* unknown/unsupported calls (default on) */
+#define TRACE_MMU          (1u << 3)  /* refused page-table updates and why */
 
 #endif

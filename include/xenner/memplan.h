@@ -12,12 +12,15 @@
  * below 4 GiB, and the LAPIC/IOAPIC live just under 4 GiB).
  *
  * Stub region, offsets from its start:
- *   [image, bss][boot FDT][stub page tables][shared_info][heap] ... [M2P]
+ *   [image, bss][boot FDT][stub page tables][shared_info][heap][frame info] ... [M2P]
+ * Frame info is the stub's per-machine-frame type and reference count
+ * (8 bytes a frame, like Xen's page_info).
  */
 #define MEMPLAN_LOW_RAM_LIMIT 0xB0000000ull
 #define MEMPLAN_STUB_LIMIT    0xC0000000ull
 #define MEMPLAN_HIGH_RAM_BASE 0x100000000ull
 #define MEMPLAN_FDT_SIZE      (64 * 1024ull)
+#define MEMPLAN_FRAME_INFO_BYTES 8
 
 struct mem_plan {
 	unsigned guest_bits;            /* 64 or 32 */
@@ -31,6 +34,7 @@ struct mem_plan {
 	uint64_t pt_off, pt_pages;      /* the stub's own page tables */
 	uint64_t shared_info_off;
 	uint64_t heap_off, heap_size;
+	uint64_t frame_info_off, frame_info_size;
 	uint64_t m2p_off, m2p_size;     /* M2P table, 2 MiB aligned */
 	uint64_t stub_cr3;              /* GPA of the stub's root table */
 	uint64_t stub_virt;             /* where the stub region is mapped */

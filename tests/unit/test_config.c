@@ -40,7 +40,7 @@ TEST(all_keys_both_spellings)
 	CHECK_STR(c.extra, "console=hvc0 ro");
 	CHECK_EQ(c.memory_mib, 512);
 	CHECK_EQ(c.vcpus, 2);
-	CHECK_EQ(c.trace, TRACE_UNKNOWN | TRACE_HYPERCALLS | TRACE_TRAPS);
+	CHECK_EQ(c.trace, TRACE_UNKNOWN | TRACE_HYPERCALLS | TRACE_TRAPS | TRACE_MMU);
 	CHECK(c.shuffle_frames);
 	CHECK_EQ(c.shuffle_seed, 7);
 	config_free(&c);
