@@ -1,13 +1,166 @@
-/* descriptor.c — placeholder: these hypercalls are not implemented yet. */
+/* descriptor.c — guest descriptor tables: set_gdt, update_descriptor, descriptor checks. */
 #include "hypercall.h"
+#include "mmu.h"
+
+#define SEG_P        (1u << 15)          /* in the high word of a descriptor */
+#define SEG_S        (1u << 12)          /* code/data (vs system) */
+#define SEG_DPL_SHIFT 13
+#define SEG_DPL      (3u << SEG_DPL_SHIFT)
+#define SEG_CODE     (1u << 11)
+#define SEG_EC       (1u << 10)          /* data: expand-down; code: conforming */
+#define SEG_G        (1u << 23)
+#define SEG_DB       (1u << 22)
+
+#if STUB_BITS == 64
+#define GUEST_KERNEL_RPL 3
+#else
+#define GUEST_KERNEL_RPL 1
+/* Guest segments may reach the read-only M2P, never the stub above it (arch32.c). */
+#define GUEST_SEGMENT_MAX_ADDR XEN32_MACH2PHYS_VIRT_END
+#endif
+
+/*
+ * Xen's check_descriptor(): may the guest have this descriptor in a GDT or
+ * LDT? Code and data segments are fine once their DPL is at least the
+ * guest kernel's ring (raised if lower). System descriptors (gates, LDT,
+ * TSS) are refused: a call gate could lead into ring 0. On 32-bit guests a
+ * segment must not reach the stub: expand-up limits are clamped at the end
+ * of the read-only M2P, expand-down segments reaching it are refused.
+ * Returns false to refuse; may rewrite *d.
+ */
+bool check_descriptor(uint64_t *d);
+bool check_descriptor(uint64_t *d)
+{
+	uint32_t a = (uint32_t)*d, b = (uint32_t)(*d >> 32);
+	if (!(b & SEG_P))
+		return true;
+	if (!(b & SEG_S))
+		return false;
+	if ((b & SEG_DPL) < (GUEST_KERNEL_RPL << SEG_DPL_SHIFT))
+		b = (b & ~SEG_DPL) | (GUEST_KERNEL_RPL << SEG_DPL_SHIFT);
+#if STUB_BITS == 32
+	uint32_t base = (a >> 16) | ((b & 0xff) << 16) | (b & 0xff000000u);
+	uint32_t limit = (a & 0xffff) | (b & 0x000f0000u);
+	if (b & SEG_G)
+		limit = (limit << 12) | 0xfff;
+	bool expand_down = !(b & SEG_CODE) && (b & SEG_EC);
+	if (expand_down) {
+		uint32_t top = (b & SEG_DB) ? 0xffffffffu : 0xffffu;
+		if ((uint64_t)base + top >= GUEST_SEGMENT_MAX_ADDR)
+			return false;
+	} else {
+		if (base >= GUEST_SEGMENT_MAX_ADDR)
+			return false;
+		if ((uint64_t)base + limit >= GUEST_SEGMENT_MAX_ADDR) {
+			limit = GUEST_SEGMENT_MAX_ADDR - 1 - base;
+			if (b & SEG_G)
+				limit >>= 12;   /* round down: never past the bound */
+			a = (a & 0xffff0000u) | (limit & 0xffff);
+			b = (b & ~0x000f0000u) | (limit & 0x000f0000u);
+		}
+	}
+#endif
+	*d = (uint64_t)b << 32 | a;
+	return true;
+}
+
+/* Validate a frame's 512 descriptors for PGT_seg_desc (called by the MMU). */
+int validate_seg_desc_page(uint64_t mfn);
+int validate_seg_desc_page(uint64_t mfn)
+{
+	uint64_t *d = map_mfn(mfn);
+	int rc = 0;
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++) {
+		if (!check_descriptor(&d[i])) {
+			trace(TRACE_MMU, "mmu: descriptor %u in frame %llx refused (%llx)", i,
+			      (unsigned long long)mfn, (unsigned long long)d[i]);
+			rc = -XEN_EINVAL;
+			break;
+		}
+	}
+	unmap_mfn(d);
+	return rc;
+}
+
+/* Copy a vCPU's guest GDT frames into its live GDT (the stub's part stays). */
+static void load_guest_gdt(struct vcpu *v)
+{
+	uint64_t *gdt = (uint64_t *)v->gdt;
+	memset(gdt, 0, FIRST_RESERVED_GDT_BYTE);
+	for (unsigned f = 0; f < v->gdt_nr_frames; f++) {
+		uint64_t *src = map_mfn(v->gdt_mfns[f]);
+		unsigned first = f * 512, n = v->gdt_ents - first;
+		if (n > 512)
+			n = 512;
+		memcpy(gdt + first, src, n * 8);
+		unmap_mfn(src);
+	}
+}
 
 long do_set_gdt(HC_ARGS)
 {
-	return HYPERCALL_UNSUPPORTED;
+	struct vcpu *v = current();
+	ulong list = a1, entries = a2;
+	if (entries > FIRST_RESERVED_GDT_ENTRY)
+		return -XEN_EINVAL;
+	unsigned nr = (unsigned)((entries * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+	ulong mfns[FIRST_RESERVED_GDT_PAGE];
+	if (nr && copy_from_guest(mfns, list, nr * sizeof(ulong)))
+		return -XEN_EFAULT;
+	mmu_lock();
+	unsigned i;
+	int rc = 0;
+	for (i = 0; i < nr; i++) {
+		rc = get_page_and_type(mfns[i], PGT_seg_desc);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		while (i--)
+			put_page_and_type(mfns[i]);
+		mmu_unlock();
+		return rc;
+	}
+	for (i = 0; i < v->gdt_nr_frames; i++)
+		put_page_and_type(v->gdt_mfns[i]);
+	for (i = 0; i < nr; i++)
+		v->gdt_mfns[i] = mfns[i];
+	v->gdt_nr_frames = nr;
+	v->gdt_ents = (unsigned)entries;
+	load_guest_gdt(v);
+	mmu_unlock();
+	return 0;
 }
 
 long do_update_descriptor(HC_ARGS)
 {
-	return HYPERCALL_UNSUPPORTED;
+#if STUB_BITS == 64
+	uint64_t ma = a1, desc = a2;
+#else
+	uint64_t ma = (uint64_t)a2 << 32 | a1, desc = (uint64_t)a4 << 32 | a3;
+#endif
+	uint64_t mfn = ma >> PAGE_SHIFT;
+	if ((ma & 7) || !mfn_owned_by_guest(mfn) || !check_descriptor(&desc))
+		return -XEN_EINVAL;
+	mmu_lock();
+	unsigned n;
+	enum frame_type t = frame_current_type(mfn, &n);
+	int rc = get_page_and_type(mfn, t == PGT_seg_desc ? PGT_seg_desc : PGT_writable);
+	if (!rc) {
+		uint64_t *p = map_mfn(mfn);
+		p[(ma & (PAGE_SIZE - 1)) / 8] = desc;
+		unmap_mfn(p);
+		put_page_and_type(mfn);
+		/* Keep every live GDT that shows this frame in step. */
+		for (unsigned c = 0; c < MAX_VCPUS; c++) {
+			struct vcpu *o = dom.vcpus[c];
+			for (unsigned f = 0; o && f < o->gdt_nr_frames; f++) {
+				unsigned idx = f * 512 + (unsigned)((ma & (PAGE_SIZE - 1)) / 8);
+				if (o->gdt_mfns[f] == mfn && idx < o->gdt_ents)
+					((uint64_t *)o->gdt)[idx] = desc;
+			}
+		}
+	}
+	mmu_unlock();
+	return rc;
 }
-

@@ -5,7 +5,8 @@
 /*
  * Frame info, one per machine frame, like Xen's page_info:
  *   count: bit 31 PGC_guest (the guest owns or may map the frame), bit 30
- *          PGC_xen_shared (a stub frame shared with the guest), 0-29 references;
+ *          PGC_xen_shared (a stub frame shared with the guest), bit 29
+ *          PGC_free (guest RAM ballooned out), bits 0-28 references;
  *   type:  bits 28-31 the type, bit 27 validated, bit 26 pinned, bit 25 the
  *          PAE L2 that holds the hypervisor hole, bits 0-24 type references.
  * A page table holds one type reference for each entry that points at a
@@ -20,7 +21,8 @@ struct frame {
 
 #define PGC_GUEST      (1u << 31)
 #define PGC_XEN_SHARED (1u << 30)
-#define PGC_COUNT_MASK ((1u << 30) - 1)
+#define PGC_FREE       (1u << 29)       /* ballooned out: the guest may get it back */
+#define PGC_COUNT_MASK ((1u << 29) - 1)
 #define PGT_TYPE_SHIFT 28
 #define PGT_VALIDATED  (1u << 27)
 #define PGT_PINNED     (1u << 26)
@@ -155,6 +157,39 @@ void put_page(uint64_t mfn)
 	f->count--;
 }
 
+/*
+ * Ballooning. A frame the guest gives back must hold no reference at all
+ * (Xen's steal_page); it is scrubbed when it comes back.
+ */
+int mmu_frame_release(uint64_t mfn)
+{
+	struct frame *f = frame(mfn);
+	if (!f || !(f->count & PGC_GUEST) || (f->count & PGC_XEN_SHARED) ||
+	    (f->count & PGC_COUNT_MASK) || TCOUNT(f))
+		return -XEN_EINVAL;
+	f->count = PGC_FREE;
+	f->type = 0;
+	return 0;
+}
+
+int mmu_frame_claim(uint64_t *mfn)
+{
+	static uint64_t hint;
+	for (uint64_t n = 0; n < dom.bi.max_mfn; n++) {
+		uint64_t m = (hint + n) % dom.bi.max_mfn;
+		if (frames[m].count & PGC_FREE) {
+			void *p = map_mfn(m);
+			memset(p, 0, PAGE_SIZE);
+			unmap_mfn(p);
+			frames[m].count = PGC_GUEST;
+			hint = m + 1;
+			*mfn = m;
+			return 0;
+		}
+	}
+	return -XEN_ENOMEM;
+}
+
 /* ---- entries ---- */
 
 static int validate_table(uint64_t mfn, unsigned level);
@@ -184,8 +219,9 @@ static int get_page_type_flags(uint64_t mfn, enum frame_type type, uint32_t flav
 	if (f->count & PGC_XEN_SHARED)
 		return -XEN_EINVAL;
 	f->type = (uint32_t)type << PGT_TYPE_SHIFT | flavour | 1;
-	if (type >= PGT_l1 && type <= PGT_l4) {
-		int rc = validate_table(mfn, (unsigned)(type - PGT_l1 + 1));
+	if ((type >= PGT_l1 && type <= PGT_l4) || type == PGT_seg_desc) {
+		int rc = type == PGT_seg_desc ? validate_seg_desc_page(mfn)
+					      : validate_table(mfn, (unsigned)(type - PGT_l1 + 1));
 		if (rc) {
 			f->type = 0;
 			return rc;
@@ -540,6 +576,40 @@ static int find_l1e(ulong va, uint64_t *l1_mfn, unsigned *idx)
 	*l1_mfn = mfn;
 	*idx = (unsigned)(va >> 12) & 511;
 	return 0;
+}
+
+/* The machine frame va maps to in the current guest tables (for the ptwr emulator). */
+int mmu_translate(ulong va, uint64_t *mfn)
+{
+	uint64_t l1;
+	unsigned idx;
+	int rc = find_l1e(va, &l1, &idx);
+	if (rc)
+		return rc;
+	uint64_t *t = map_mfn(l1);
+	uint64_t e = t[idx];
+	unmap_mfn(t);
+	if (!(e & _PAGE_PRESENT))
+		return -XEN_EINVAL;
+	*mfn = (e & PTE_MFN_MASK) >> PAGE_SHIFT;
+	return 0;
+}
+
+/* Emulated write of a whole entry into a live L1 (writable page tables). */
+int mmu_ptwr_update(uint64_t l1_mfn, unsigned idx, uint64_t *old, uint64_t val, bool cmpxchg)
+{
+	unsigned n;
+	if (frame_current_type(l1_mfn, &n) != PGT_l1)
+		return -XEN_EINVAL;
+	uint64_t *t = map_mfn(l1_mfn);
+	uint64_t cur = t[idx];
+	unmap_mfn(t);
+	if (cmpxchg && cur != *old) {
+		*old = cur;
+		return 1;               /* compare failed: nothing written */
+	}
+	*old = cur;
+	return mod_entry(l1_mfn, idx, val, false);
 }
 
 static void flush_after(ulong flags, ulong va)

@@ -34,6 +34,17 @@ void put_page_and_type(uint64_t mfn);
 bool mfn_owned_by_guest(uint64_t mfn);
 enum frame_type frame_current_type(uint64_t mfn, unsigned *type_count);
 
+/* Writable page tables: translate va; update a live L1 entry (1 = cmpxchg mismatch). */
+int mmu_translate(ulong va, uint64_t *mfn);
+int mmu_ptwr_update(uint64_t l1_mfn, unsigned idx, uint64_t *old, uint64_t val, bool cmpxchg);
+
+/* Ballooning: a guest frame with no references leaves the guest / a free one returns. */
+int mmu_frame_release(uint64_t mfn);
+int mmu_frame_claim(uint64_t *mfn);
+
+/* descriptor.c: every descriptor of a frame acceptable (for PGT_seg_desc). */
+int validate_seg_desc_page(uint64_t mfn);
+
 /* TLB maintenance on this vCPU. */
 void flush_tlb_local(void);
 void invlpg_local(ulong va);

@@ -97,6 +97,8 @@ struct vcpu {
 	uint64_t user_pt_mfn, kernel_pt_mfn;
 	struct hostcall *hostcall;
 	uint8_t *gdt;                   /* 16 pages: guest part + stub entries */
+	ulong gdt_mfns[FIRST_RESERVED_GDT_PAGE];        /* set_gdt frames (seg_desc type) */
+	unsigned gdt_nr_frames, gdt_ents;
 	void *tss;
 	struct vcpu_cb cb;              /* callback.c */
 	struct vcpu_ev ev;              /* evtchn.c */

@@ -18,6 +18,7 @@ static bool vector_has_error_code(unsigned v)
 }
 
 extern char copy_user_insn[], copy_user_fixup[], stub_iret_insn[];
+bool emulate_ptwr(struct regs *r, ulong cr2);      /* ptwr.c */
 
 /*
  * A fault in the stub itself. Guest-memory copies have a fixup; a fault on
@@ -170,6 +171,9 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 		break;
 	case X86_PF: {
 		ulong cr2 = arch_read_cr2();
+		/* A kernel write to one of its own read-only L1s: writable page tables. */
+		if ((ec & 3) == 3 && guest_kernel_mode(v, r) && emulate_ptwr(r, cr2))
+			return;
 		v->vcpu_info->arch.cr2 = cr2;
 #if STUB_BITS == 64
 		/* The 64-bit kernel runs in ring 3; Xen reports its faults as supervisor ones. */
