@@ -88,10 +88,16 @@ static void alloc_memory(struct vm *vm)
 int domain_run(const struct xenner_config *cfg)
 {
 	char err[256];
-	size_t ksize;
-	uint8_t *kimage = read_file(cfg->kernel, &ksize, MAX_KERNEL_SIZE, err, sizeof(err));
-	if (!kimage)
+	size_t kfile_size, ksize;
+	uint8_t *kfile = read_file(cfg->kernel, &kfile_size, MAX_KERNEL_SIZE, err, sizeof(err));
+	if (!kfile)
 		die("%s: %s", cfg->kernel, err);
+	/* bzImage or compressed ELF -> the ELF itself (kimage may be kfile). */
+	uint8_t *kimage;
+	if (pv_kernel_unpack(kfile, kfile_size, MAX_KERNEL_SIZE, &kimage, &ksize, err, sizeof(err)))
+		die("%s: %s", cfg->kernel, err);
+	if (kimage != kfile)
+		free(kfile);
 
 	struct pv_kernel k;
 	if (pv_kernel_parse(kimage, ksize, &k, err, sizeof(err)))
@@ -100,7 +106,7 @@ int domain_run(const struct xenner_config *cfg)
 	if (!k.is_64bit && k.pae == PV_PAE_NONE)
 		die("%s: 32-bit non-PAE kernels are not supported (Xen PV needs a PAE kernel)",
 		    cfg->kernel);
-	uint32_t offered[XENFEAT_NR_SUBMAPS] = { XENNER_FEATURES_SUBMAP0 };
+	uint32_t offered[XENFEAT_NR_SUBMAPS] = { XENNER_FEATURES_REQUIRABLE0 };
 	if (pv_kernel_check_features(&k, offered, err, sizeof(err)))
 		die("%s: %s", cfg->kernel, err);
 

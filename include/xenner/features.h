@@ -16,4 +16,12 @@
  */
 #define XENNER_FEATURES_SUBMAP0 0u
 
+/*
+ * Features a kernel may *require* ("!feature" in its FEATURES note). Xen's
+ * toolstack never refuses a PV kernel for these: writable_page_tables is
+ * honoured through VMASST_TYPE_writable_pagetables (Linux requires it) and
+ * is not reported in XENVER_get_features, exactly as Xen does for PV.
+ */
+#define XENNER_FEATURES_REQUIRABLE0 (XENNER_FEATURES_SUBMAP0 | (1u << XENFEAT_writable_page_tables))
+
 #endif
