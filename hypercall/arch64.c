@@ -2,14 +2,10 @@
 #include "stub.h"
 #if STUB_BITS == 64
 
-#define MSR_EFER           0xc0000080
 #define MSR_STAR           0xc0000081
 #define MSR_LSTAR          0xc0000082
 #define MSR_CSTAR          0xc0000083
 #define MSR_SFMASK         0xc0000084
-#define MSR_FS_BASE        0xc0000100
-#define MSR_GS_BASE        0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
 
 #define STUB_CS   0xe008
 #define STUB_DS   0xe010
@@ -39,10 +35,7 @@ struct gate64 {
 
 static struct gate64 idt[256] __attribute__((aligned(4096)));
 
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
+#define wrmsr wrmsr64
 
 struct vcpu *current(void)
 {
@@ -185,12 +178,7 @@ bool guest_kernel_mode(const struct vcpu *v, const struct regs *r)
 	return v->kernel_mode;
 }
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
+#define rdmsr rdmsr64
 
 /*
  * 64-bit PV kernel and user both run in ring 3: what tells them apart is

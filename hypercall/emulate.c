@@ -54,3 +54,258 @@ bool emulate_forced_cpuid(struct regs *r)
 	r->ip += sizeof(prefix);
 	return true;
 }
+
+/*
+ * Privileged instructions a PV kernel executes and Xen emulates from #GP
+ * (Xen's emul-priv-op.c): rdmsr/wrmsr of the segment-base MSRs and a few
+ * harmless ones, mov to/from control registers, clts, wbinvd/invd, and
+ * port I/O or cli/sti when the guest's virtual IOPL allows them. A domU
+ * owns no I/O ports: reads see all ones, writes vanish. Anything else is
+ * the guest's #GP, as on Xen.
+ */
+#include "mmu.h"
+
+static inline bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+static ulong *reg_ptr(struct regs *r, unsigned n)
+{
+#if STUB_BITS == 64
+	ulong *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->sp, &r->rbp, &r->rsi,
+			   &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+			   &r->r14, &r->r15 };
+	return map[n & 15];
+#else
+	ulong *map[8] = { (ulong *)&r->eax, (ulong *)&r->ecx, (ulong *)&r->edx,
+			  (ulong *)&r->ebx, (ulong *)&r->sp, (ulong *)&r->ebp,
+			  (ulong *)&r->esi, (ulong *)&r->edi };
+	return map[n & 7];
+#endif
+}
+
+static uint64_t msr_arg(struct regs *r)
+{
+#if STUB_BITS == 64
+	return (uint64_t)(uint32_t)r->rdx << 32 | (uint32_t)r->rax;
+#else
+	return (uint64_t)r->edx << 32 | r->eax;
+#endif
+}
+
+static void msr_result(struct regs *r, uint64_t v)
+{
+#if STUB_BITS == 64
+	r->rax = (uint32_t)v;
+	r->rdx = (uint32_t)(v >> 32);
+#else
+	r->eax = (uint32_t)v;
+	r->edx = (uint32_t)(v >> 32);
+#endif
+}
+
+static bool emulate_wrmsr(struct vcpu *v, struct regs *r)
+{
+	uint32_t msr = (uint32_t)*reg_ptr(r, 1);
+	uint64_t val = msr_arg(r);
+	switch (msr) {
+#if STUB_BITS == 64
+	case MSR_FS_BASE:
+		if (!canonical(val))
+			return false;
+		wrmsr64(MSR_FS_BASE, val);
+		v->cb.fs_base = val;
+		return true;
+	case MSR_GS_BASE:               /* the current mode's GS base */
+		if (!canonical(val))
+			return false;
+		wrmsr64(MSR_GS_BASE, val);
+		if (v->kernel_mode)
+			v->cb.gs_base_kernel = val;
+		else
+			v->cb.gs_base_user = val;
+		return true;
+	case MSR_KERNEL_GS_BASE:        /* the other mode's (what swapgs would bring) */
+		if (!canonical(val))
+			return false;
+		if (v->kernel_mode)
+			v->cb.gs_base_user = val;
+		else
+			v->cb.gs_base_kernel = val;
+		return true;
+#endif
+	default:
+		trace(TRACE_TRAPS, "wrmsr %x = %llx refused (#GP)", msr, (unsigned long long)val);
+		return false;
+	}
+}
+
+static bool emulate_rdmsr(struct vcpu *v, struct regs *r)
+{
+	uint32_t msr = (uint32_t)*reg_ptr(r, 1);
+	switch (msr) {
+#if STUB_BITS == 64
+	case MSR_FS_BASE:
+		msr_result(r, rdmsr64(MSR_FS_BASE));
+		return true;
+	case MSR_GS_BASE:
+		msr_result(r, rdmsr64(MSR_GS_BASE));
+		return true;
+	case MSR_KERNEL_GS_BASE:
+		msr_result(r, v->kernel_mode ? v->cb.gs_base_user : v->cb.gs_base_kernel);
+		return true;
+#endif
+	case MSR_EFER:
+		msr_result(r, rdmsr64(MSR_EFER));
+		return true;
+	default:
+		trace(TRACE_TRAPS, "rdmsr %x refused (#GP)", msr);
+		return false;
+	}
+}
+
+/* Virtual IOPL: port I/O and cli/sti are allowed at the guest kernel's ring or above. */
+static bool iopl_ok(const struct vcpu *v, const struct regs *r)
+{
+#if STUB_BITS == 64
+	unsigned cpl = v->kernel_mode ? 1 : 3;
+#else
+	unsigned cpl = r->cs & 3;
+#endif
+	return v->cb.iopl >= cpl;
+}
+
+static bool emulate_io(struct vcpu *v, struct regs *r, uint8_t op, unsigned size)
+{
+	if (!iopl_ok(v, r))
+		return false;
+	if (op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed) {
+		ulong *ax = reg_ptr(r, 0);
+		ulong mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffu;
+		*ax = (*ax & ~mask) | mask;     /* no device: all ones */
+		if (size == 4)
+			*ax &= 0xffffffffu;
+	}
+	return true;
+}
+
+bool emulate_privileged(struct regs *r);
+bool emulate_privileged(struct regs *r)
+{
+	struct vcpu *v = current();
+	uint8_t b[16];
+	size_t got = sizeof(b);
+	while (got && copy_from_guest(b, r->ip, got))
+		got--;
+	size_t i = 0;
+	unsigned rex = 0;
+	bool op16 = false;
+	while (i < got && (b[i] == 0x66 || b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 ||
+			   b[i] == 0x36 || b[i] == 0x64 || b[i] == 0x65)) {
+		op16 |= b[i] == 0x66;
+		i++;
+	}
+#if STUB_BITS == 64
+	if (i < got && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+#endif
+	if (i >= got)
+		return false;
+	uint8_t op = b[i++];
+	unsigned io_size = (op & 1) ? (op16 ? 2 : 4) : 1;
+	bool ok = false;
+	switch (op) {
+	case 0xe4: case 0xe5: case 0xe6: case 0xe7:     /* in/out imm8 */
+		if (i >= got)
+			return false;
+		i++;
+		ok = emulate_io(v, r, op, io_size);
+		break;
+	case 0xec: case 0xed: case 0xee: case 0xef:     /* in/out dx */
+		ok = emulate_io(v, r, op, io_size);
+		break;
+	case 0xfa:                                      /* cli: mask events */
+	case 0xfb:                                      /* sti */
+		ok = iopl_ok(v, r);
+		if (ok)
+			v->vcpu_info->evtchn_upcall_mask = op == 0xfa;
+		break;
+	case 0x0f:
+		if (i >= got)
+			return false;
+		op = b[i++];
+		switch (op) {
+		case 0x30:
+			ok = emulate_wrmsr(v, r);
+			break;
+		case 0x32:
+			ok = emulate_rdmsr(v, r);
+			break;
+		case 0x06:                              /* clts */
+			v->cb.fpu_ts = false;
+			__asm__ volatile("clts");
+			ok = true;
+			break;
+		case 0x08:                              /* invd */
+		case 0x09:                              /* wbinvd */
+			ok = true;
+			break;
+		case 0x20: {                            /* mov %crN, reg */
+			if (i >= got)
+				return false;
+			uint8_t modrm = b[i++];
+			unsigned cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+			ulong *dst = reg_ptr(r, (modrm & 7) | ((rex & 1) ? 8 : 0));
+			ok = true;
+			if (cr == 0) {
+				ulong cr0;
+				__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+				*dst = (cr0 & ~8ul) | (v->cb.fpu_ts ? 8ul : 0);
+			} else if (cr == 2) {
+				*dst = v->vcpu_info->arch.cr2;
+			} else if (cr == 3) {
+				*dst = (ulong)xen_pfn_to_cr3(v->kernel_mode ? v->kernel_pt_mfn
+									: v->user_pt_mfn);
+			} else if (cr == 4) {
+				ulong cr4;
+				__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+				*dst = cr4;
+			} else {
+				ok = false;
+			}
+			break;
+		}
+		case 0x22: {                            /* mov reg, %crN */
+			if (i >= got)
+				return false;
+			uint8_t modrm = b[i++];
+			unsigned cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+			ulong val = *reg_ptr(r, (modrm & 7) | ((rex & 1) ? 8 : 0));
+			if (cr == 0 && !((val ^ 0x80050033ul) & ~8ul)) {
+				v->cb.fpu_ts = val & 8;
+				if (val & 8) {
+					ulong cr0;
+					__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+					__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | 8ul));
+				} else
+					__asm__ volatile("clts");
+				ok = true;
+			} else if (cr == 3) {
+				struct mmuext_op m = { .cmd = MMUEXT_NEW_BASEPTR };
+				m.arg1.mfn = xen_cr3_to_pfn(val);
+				ok = mmu_new_baseptr_from_cr3(v, m.arg1.mfn) == 0;
+			}
+			break;
+		}
+		default:
+			return false;
+		}
+		break;
+	default:
+		return false;
+	}
+	if (ok)
+		r->ip += i;
+	return ok;
+}

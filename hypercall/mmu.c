@@ -711,6 +711,15 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 	return 0;
 }
 
+/* mov to %cr3 from the guest kernel (the privileged-instruction emulator). */
+int mmu_new_baseptr_from_cr3(struct vcpu *v, uint64_t mfn)
+{
+	mmu_lock();
+	int rc = new_baseptr(v, mfn, false);
+	mmu_unlock();
+	return rc;
+}
+
 static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
 {
 	uint64_t mfn = op->arg1.mfn;

@@ -38,6 +38,9 @@ enum frame_type frame_current_type(uint64_t mfn, unsigned *type_count);
 int mmu_translate(ulong va, uint64_t *mfn);
 int mmu_ptwr_update(uint64_t l1_mfn, unsigned idx, uint64_t *old, uint64_t val, bool cmpxchg);
 
+/* mov to %cr3 by the guest kernel: as MMUEXT_NEW_BASEPTR. */
+int mmu_new_baseptr_from_cr3(struct vcpu *v, uint64_t mfn);
+
 /* Ballooning: a guest frame with no references leaves the guest / a free one returns. */
 int mmu_frame_release(uint64_t mfn);
 int mmu_frame_claim(uint64_t *mfn);

@@ -147,6 +147,23 @@ void arch_halt(void) __attribute__((noreturn));
 /* 64-bit: switch guest kernel <-> user mode (page tables, GS base). */
 void arch_toggle_guest_mode(struct vcpu *v);
 
+static inline void wrmsr64(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t rdmsr64(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+#define MSR_EFER           0xc0000080
+#define MSR_FS_BASE        0xc0000100
+#define MSR_GS_BASE        0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
 /* ---- memory (mm.c) ---- */
 void *heap_alloc_pages(size_t nr, size_t align);       /* zeroed; panics when exhausted */
 void *stub_ptr(uint64_t off);                         /* pointer into the stub region */

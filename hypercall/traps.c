@@ -19,6 +19,7 @@ static bool vector_has_error_code(unsigned v)
 
 extern char copy_user_insn[], copy_user_fixup[], stub_iret_insn[];
 bool emulate_ptwr(struct regs *r, ulong cr2);      /* ptwr.c */
+bool emulate_privileged(struct regs *r);           /* emulate.c */
 
 /*
  * A fault in the stub itself. Guest-memory copies have a fixup; a fault on
@@ -127,10 +128,19 @@ int deliver_trap(struct vcpu *v, struct regs *r, unsigned vector, bool has_error
 		 uint32_t error_code)
 {
 	const struct trap_slot *t = &v->traps[vector];
-	if (!t->address)
-		domain_crash(r, "unhandled %s (vector %u, error code %x) at %lx: no handler "
-			     "registered with set_trap_table", vector_name(vector), vector,
-			     error_code, (ulong)r->ip);
+	if (!t->address) {
+		uint8_t b[8];
+		char hex[3 * sizeof(b) + 1] = "?";
+		if (!copy_from_guest(b, r->ip, sizeof(b)))
+			for (unsigned i = 0; i < sizeof(b); i++)
+				snprintf(hex + 3 * i, 4, "%02x ", b[i]);
+		ulong stk[4] = { 0 };
+		copy_from_guest(stk, r->sp, sizeof(stk));
+		domain_crash(r, "unhandled %s (vector %u, error code %x) at %lx (code %s, stack "
+			     "%lx %lx %lx %lx): no handler registered with set_trap_table",
+			     vector_name(vector), vector, error_code, (ulong)r->ip, hex, stk[0],
+			     stk[1], stk[2], stk[3]);
+	}
 	trace(TRACE_TRAPS, "trap %s vec %u ec %x at %lx -> %lx", vector_name(vector), vector,
 	      error_code, (ulong)r->ip, t->address);
 	create_bounce_frame(v, r, t->address, t->cs, t->flags & 4 /* TI_GET_IF */,
@@ -168,6 +178,8 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 			deliver_trap(v, r, ec >> 3, false, 0);
 			return;
 		}
+		if (ec == 0 && guest_kernel_mode(v, r) && emulate_privileged(r))
+			return;
 		break;
 	case X86_PF: {
 		ulong cr2 = arch_read_cr2();

@@ -10,11 +10,19 @@
 #define XENNER_XEN_EXTRAVERSION ".0-xenner"
 
 /*
- * XENVER_get_features submap 0. Only features that work today: bits are
- * added as the subsystems behind them land (writable page tables with the
- * PV MMU, and so on), never before.
+ * XENVER_get_features submap 0, as Xen 4.17 reports it to a PV domU
+ * (0x220e0), each backed by what the stub implements:
+ *  - mmu_pt_update_preserve_ad: MMU_PT_UPDATE_PRESERVE_AD (mmu.c);
+ *  - highmem_assist: MMUEXT_CLEAR_PAGE and MMUEXT_COPY_PAGE (mmu.c);
+ *  - gnttab_map_avail_bits: a promise about GNTTABOP_map_grant_ref, which a
+ *    domU never needs; Linux refuses to boot as a PV guest without it;
+ *  - direct_mapped: a PV guest sees machine frame numbers.
+ * Add a bit only when what it stands for works.
  */
-#define XENNER_FEATURES_SUBMAP0 0u
+#define XENNER_FEATURES_SUBMAP0 ((1u << XENFEAT_mmu_pt_update_preserve_ad) | \
+				 (1u << XENFEAT_highmem_assist) |                \
+				 (1u << XENFEAT_gnttab_map_avail_bits) |         \
+				 (1u << XENFEAT_direct_mapped))
 
 /*
  * Features a kernel may *require* ("!feature" in its FEATURES note). Xen's
