@@ -108,7 +108,7 @@ static void parse_boot_description(const void *fdt)
 		panic("boot description: %u vCPUs", bi->nr_vcpus);
 }
 
-static struct vcpu *vcpu_create(unsigned id)
+struct vcpu *vcpu_create(unsigned id)
 {
 	struct vcpu *v = heap_alloc_pages(ALIGN_UP(sizeof(struct vcpu), PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE);
 	uint8_t *stack = heap_alloc_pages(STACK_SIZE / PAGE_SIZE, STACK_SIZE);
@@ -126,6 +126,22 @@ static struct vcpu *vcpu_create(unsigned id)
 	return v;
 }
 
+/*
+ * A secondary vCPU's first instructions in the stub (entry*.S _start_ap),
+ * on its own stack, after VCPUOP_initialise and VCPUOP_up.
+ */
+void stub_start_ap(struct vcpu *v) __attribute__((noreturn));
+void stub_start_ap(struct vcpu *v)
+{
+	arch_cpu_init(v);
+	time_init_vcpu(v);
+	v->online = true;
+	struct regs r;
+	vcpu_context_regs(v, &r);
+	trace(TRACE_HYPERCALLS, "vcpu%u: up at %lx", v->id, (ulong)r.ip);
+	arch_enter_guest(v, &r);
+}
+
 /* Called by the entry code of vCPU 0 on the boot stack. */
 void stub_start(const void *fdt) __attribute__((noreturn));
 void stub_start(const void *fdt)
@@ -136,8 +152,11 @@ void stub_start(const void *fdt)
 		dom.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
 
 	struct vcpu *v = vcpu_create(0);
+	for (unsigned i = 1; i < dom.bi.nr_vcpus; i++)
+		vcpu_create(i);
 	arch_cpu_init(v);
 	v->online = true;
+	v->up = true;
 	trace(TRACE_HYPERCALLS | TRACE_TRAPS, "stub: %u-bit guest, %llu pages, entry %llx",
 	      STUB_BITS, (unsigned long long)dom.bi.guest_nr_pages,
 	      (unsigned long long)dom.bi.entry);

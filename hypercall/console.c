@@ -36,6 +36,17 @@ void hostcall(uint32_t op, const void *data, size_t len, uint64_t arg0)
 	hostcall_kick(hc);
 }
 
+void hostcall3(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct hostcall *hc = hostcall_block();
+	hc->op = op;
+	hc->len = 0;
+	hc->arg[0] = a0;
+	hc->arg[1] = a1;
+	hc->arg[2] = a2;
+	hostcall_kick(hc);
+}
+
 void trace(unsigned flag, const char *fmt, ...)
 {
 	if (!(dom.bi.trace & flag))

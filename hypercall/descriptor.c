@@ -97,16 +97,11 @@ static void load_guest_gdt(struct vcpu *v)
 	}
 }
 
-long do_set_gdt(HC_ARGS)
+/* Install nr guest frames as v's GDT (set_gdt, VCPUOP_initialise). */
+int vcpu_set_gdt(struct vcpu *v, const ulong *mfns, unsigned nr, unsigned entries)
 {
-	struct vcpu *v = current();
-	ulong list = a1, entries = a2;
-	if (entries > FIRST_RESERVED_GDT_ENTRY)
+	if (entries > FIRST_RESERVED_GDT_ENTRY || nr > FIRST_RESERVED_GDT_PAGE)
 		return -XEN_EINVAL;
-	unsigned nr = (unsigned)((entries * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
-	ulong mfns[FIRST_RESERVED_GDT_PAGE];
-	if (nr && copy_from_guest(mfns, list, nr * sizeof(ulong)))
-		return -XEN_EFAULT;
 	mmu_lock();
 	unsigned i;
 	int rc = 0;
@@ -126,10 +121,22 @@ long do_set_gdt(HC_ARGS)
 	for (i = 0; i < nr; i++)
 		v->gdt_mfns[i] = mfns[i];
 	v->gdt_nr_frames = nr;
-	v->gdt_ents = (unsigned)entries;
+	v->gdt_ents = entries;
 	load_guest_gdt(v);
 	mmu_unlock();
 	return 0;
+}
+
+long do_set_gdt(HC_ARGS)
+{
+	ulong list = a1, entries = a2;
+	if (entries > FIRST_RESERVED_GDT_ENTRY)
+		return -XEN_EINVAL;
+	unsigned nr = (unsigned)((entries * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+	ulong mfns[FIRST_RESERVED_GDT_PAGE];
+	if (nr && copy_from_guest(mfns, list, nr * sizeof(ulong)))
+		return -XEN_EFAULT;
+	return vcpu_set_gdt(current(), mfns, nr, (unsigned)entries);
 }
 
 long do_update_descriptor(HC_ARGS)

@@ -12,7 +12,7 @@ stub_header:
 	.long _start - stub_header
 	.long __image_end - stub_header
 	.long __mem_end - stub_header
-	.long 0
+	.long _start_ap - stub_header
 
 	.text
 /*
@@ -39,6 +39,14 @@ _start:
 	movl $boot_stack_top, %esp
 	pushl %edi
 	call stub_start
+	ud2
+
+/* A secondary vCPU (VCPUOP_up): the host set %esp to its stack, %edi = its struct vcpu. */
+	.globl _start_ap
+_start_ap:
+	cli
+	pushl %edi
+	call stub_start_ap
 	ud2
 
 trap_common:

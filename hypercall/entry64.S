@@ -17,7 +17,7 @@ stub_header:
 	.long _start - stub_header
 	.long __image_end - stub_header
 	.long __mem_end - stub_header
-	.long 0
+	.long _start_ap - stub_header
 
 	.text
 /* Host enters here in long mode on the stub's own page tables, %rdi = boot FDT. */
@@ -32,6 +32,13 @@ _start:
 	movl $MSR_FS_BASE, %ecx
 	wrmsr
 	call stub_start
+	ud2
+
+/* A secondary vCPU (VCPUOP_up): the host set %rsp to its stack, %rdi = its struct vcpu. */
+	.globl _start_ap
+_start_ap:
+	cli
+	call stub_start_ap
 	ud2
 
 /* Save the general registers below the vector/error-code words (struct regs). */

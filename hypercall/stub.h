@@ -28,6 +28,7 @@ typedef unsigned long ulong;            /* the guest's native word */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((a) - 1))
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#define likely(x) __builtin_expect(!!(x), 1)
 
 /*
  * Register frame built by the entry code on the stub stack (entry64.S /
@@ -101,6 +102,10 @@ struct vcpu {
 	unsigned gdt_nr_frames, gdt_ents;
 	void *tss;
 	struct vcpu_cb cb;              /* callback.c */
+	/* VCPUOP_initialise / up / down */
+	bool initialised;
+	volatile bool up;               /* Xen's !_VPF_down */
+	void *ctxt;                     /* the vcpu_guest_context it was initialised with */
 	struct vcpu_ev ev;              /* evtchn.c */
 	struct vcpu_time tm;            /* time.c */
 };
@@ -196,6 +201,12 @@ void hostcall(uint32_t op, const void *data, size_t len, uint64_t arg0);
 void domain_crash(const struct regs *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 void domain_shutdown(unsigned reason) __attribute__((noreturn));
+
+/* ---- vcpu.c / boot.c ---- */
+struct vcpu *vcpu_create(unsigned id);
+/* The register frame a vCPU starts with, from its initialise context. */
+void vcpu_context_regs(struct vcpu *v, struct regs *r);
+void hostcall3(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2);
 
 /* ---- traps.c ---- */
 void stub_trap(struct regs *r);                       /* called by entry code */

@@ -40,7 +40,8 @@ static const struct stub_header *stub_image(unsigned bits, size_t *size)
 	const struct stub_header *h = (const void *)start;
 	*size = (size_t)(end - start);
 	if (*size < sizeof(*h) || h->magic != STUB_MAGIC || h->abi_version != STUB_ABI_VERSION ||
-	    h->bits != bits || h->image_size > h->mem_size || h->entry_offset >= *size)
+	    h->bits != bits || h->image_size > h->mem_size || h->entry_offset >= *size ||
+	    h->ap_entry_offset >= *size)
 		die("internal error: the embedded %u-bit stub image is damaged", bits);
 	return h;
 }
@@ -168,6 +169,7 @@ int domain_run(const struct xenner_config *cfg)
 	vm->nr_vcpus = cfg->vcpus;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->done_cond, NULL);
+	pthread_cond_init(&vm->start_cond, NULL);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].vm = vm;
 		vm->vcpus[i].id = i;
@@ -192,10 +194,8 @@ int domain_run(const struct xenner_config *cfg)
 
 	kvm_setup_boot_cpu(vm, &vm->vcpus[0], p->stub_virt + sh->entry_offset,
 			   p->stub_virt + p->fdt_off);
-	/*
-	 * Secondary vCPUs get their threads now; in-kernel they wait for
-	 * INIT/SIPI, which comes with VCPUOP_up (not supported yet).
-	 */
+	vm->ap_entry = p->stub_virt + sh->ap_entry_offset;
+	/* Secondary vCPU threads wait until the guest brings them up (VCPUOP_up). */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_start(&vm->vcpus[i]);
 	return vm_wait(vm);

@@ -136,7 +136,27 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code64, 
  * guests) or PAE protected mode (32-bit), on the stub's own page tables.
  * The stub loads its own GDT, IDT and TSS first thing.
  */
+static void setup_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp);
+
 void kvm_setup_boot_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi)
+{
+	setup_cpu(vm, v, rip, rdi, 0);
+}
+
+/*
+ * In-kernel, a secondary vCPU waits for INIT/SIPI. xenner starts it
+ * directly in the stub instead (its thread calls this before its first
+ * KVM_RUN), so no real-mode trampoline is needed.
+ */
+void kvm_setup_ap_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp)
+{
+	setup_cpu(vm, v, rip, rdi, rsp);
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
+		die("KVM_SET_MP_STATE (vCPU %u): %s", v->id, strerror(errno));
+}
+
+static void setup_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp)
 {
 	struct kvm_sregs s;
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
@@ -165,6 +185,7 @@ void kvm_setup_boot_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rd
 	memset(&r, 0, sizeof(r));
 	r.rip = rip;
 	r.rdi = rdi;
+	r.rsp = rsp;
 	r.rflags = 2;
 	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
 		die("KVM_SET_REGS: %s", strerror(errno));

@@ -125,6 +125,26 @@ static bool handle_hostcall(struct vcpu *v, uint32_t off)
 	case HOSTCALL_SHUTDOWN:
 		vm_finish(vm, shutdown_status(v, &hc));
 		return false;
+	case HOSTCALL_VCPU_UP: {
+		uint64_t id = hc.arg[0];
+		if (id == 0 || id >= vm->nr_vcpus) {
+			pr_err("vCPU %u: stub asked to start vCPU %llu of %u", v->id,
+			       (unsigned long long)id, vm->nr_vcpus);
+			vm_finish(vm, EXIT_DIED);
+			return false;
+		}
+		struct vcpu *ap = &vm->vcpus[id];
+		pthread_mutex_lock(&vm->lock);
+		if (!ap->start) {
+			ap->start = true;
+			ap->start_rip = vm->ap_entry;
+			ap->start_rdi = hc.arg[1];
+			ap->start_rsp = hc.arg[2];
+			pthread_cond_broadcast(&vm->start_cond);
+		}
+		pthread_mutex_unlock(&vm->lock);
+		return true;
+	}
 	case HOSTCALL_PANIC:
 		pr_err("stub panic on vCPU %u: %.*s", v->id, (int)hc.len, hc.data);
 		if (hc.arg[0])
@@ -184,6 +204,17 @@ static bool handle_exit(struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
+	if (v->id != 0) {
+		struct vm *vm = v->vm;
+		pthread_mutex_lock(&vm->lock);
+		while (!v->start && !vm->done)
+			pthread_cond_wait(&vm->start_cond, &vm->lock);
+		bool go = v->start && !vm->done;
+		pthread_mutex_unlock(&vm->lock);
+		if (!go)
+			return NULL;
+		kvm_setup_ap_cpu(vm, v, v->start_rip, v->start_rdi, v->start_rsp);
+	}
 	for (;;) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)

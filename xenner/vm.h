@@ -17,6 +17,9 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
+	/* Secondary vCPUs wait for VCPUOP_up (a hostcall from the stub). */
+	bool start;
+	uint64_t start_rip, start_rdi, start_rsp;
 };
 
 struct vm {
@@ -33,8 +36,11 @@ struct vm {
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
 	unsigned tsc_khz;
 
+	uint64_t ap_entry;      /* stub virtual address of the secondary-vCPU entry */
+
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
+	pthread_cond_t start_cond;
 	bool done;
 	int exit_status;
 };
@@ -47,6 +53,8 @@ void kvm_open_vm(struct vm *vm);
 void kvm_add_memory(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host);
 void kvm_create_vcpu(struct vm *vm, struct vcpu *v);
 void kvm_setup_boot_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi);
+/* A secondary vCPU: same mode as vCPU 0, at rip with rdi and rsp, made runnable. */
+void kvm_setup_ap_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp);
 void kvm_print_vcpu_state(struct vcpu *v);
 
 /* vcpu.c: the vCPU threads and what the stub asks of the host. */

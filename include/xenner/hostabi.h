@@ -11,7 +11,7 @@
 #include <stdint.h>
 #endif
 
-#define STUB_ABI_VERSION 1
+#define STUB_ABI_VERSION 2
 #define STUB_MAGIC 0x4255545352454e58   /* "XENRSTUB" little endian */
 
 /*
@@ -64,7 +64,7 @@ struct stub_header {
 	uint32_t entry_offset;   /* from the start of the image */
 	uint32_t image_size;     /* bytes in the file */
 	uint32_t mem_size;       /* bytes including bss, page aligned */
-	uint32_t reserved;
+	uint32_t ap_entry_offset; /* secondary vCPUs: %rdi/%edi = struct vcpu, stack set */
 };
 _Static_assert(sizeof(struct stub_header) == 32, "stub_header layout");
 #endif
@@ -82,6 +82,7 @@ _Static_assert(sizeof(struct stub_header) == 32, "stub_header layout");
 #define HOSTCALL_SHUTDOWN      2 /* arg[0] = SHUTDOWN_* reason */
 #define HOSTCALL_PANIC         3 /* data = message; regs = trap frame */
 #define HOSTCALL_TRACE         4 /* data = one trace line (--trace) */
+#define HOSTCALL_VCPU_UP       5 /* arg[0] = vCPU id, arg[1] = its struct vcpu (stub virtual), arg[2] = its stack top */
 
 #define HOSTCALL_DATA_MAX 2048
 
