@@ -13,6 +13,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 /* Decoder state (lzma/xz dictionaries): Linux uses 32 MiB (xz), 64 MiB (lzma -9). */
 #define DECOMP_MEMLIMIT         ((uint64_t)256 << 20)
@@ -135,7 +136,7 @@ static int truncated(const struct outbuf *o, char *err, size_t errlen)
 	return pv_elf_errf(err, errlen, "%s data is truncated", o->name);
 }
 
-/* The library interfaces count in unsigned int. */
+/* zlib and libbz2 count in unsigned int; stream_run() never offers more room. */
 static unsigned clamp_uint(size_t v)
 {
 	return v > UINT_MAX ? UINT_MAX : (unsigned)v;
@@ -146,8 +147,8 @@ static unsigned clamp_uint(size_t v)
 /* ------------------------------------------------------------------ */
 
 /*
- * A streaming decoder step: consume from *in/*in_left, produce into
- * out/out_room, advance all four. Returns STEP_MORE, STEP_END or
+ * A streaming decoder step: consume from in (in_left bytes), produce into
+ * out (out_room bytes), advancing all four. Returns STEP_MORE, STEP_END or
  * STEP_ERROR (with err set).
  */
 enum step { STEP_MORE, STEP_END, STEP_ERROR };
@@ -166,10 +167,13 @@ static int stream_run(const struct stream *s, const uint8_t *in, size_t len,
 		      struct outbuf *o, char *err, size_t errlen)
 {
 	for (;;) {
-		if (outbuf_reserve(o, o->cap ? o->cap : DECOMP_FIRST_ALLOC, err, errlen))
+		/* Full: double the buffer. */
+		size_t want = outbuf_room(o) ? 1 : o->cap ? o->cap : DECOMP_FIRST_ALLOC;
+
+		if (outbuf_reserve(o, want, err, errlen))
 			return -1;
 		uint8_t *out = o->buf + o->len;
-		size_t room = outbuf_room(o), room_before = room;
+		size_t room = clamp_uint(outbuf_room(o)), room_before = room;
 		enum step r = s->step(s->state, &in, &len, &out, &room, o, err, errlen);
 
 		o->len += room_before - room;
@@ -276,7 +280,6 @@ static const char *lzma_error(lzma_ret ret)
 {
 	switch (ret) {
 	case LZMA_MEM_ERROR:      return "out of memory";
-	case LZMA_MEMLIMIT_ERROR: return "needs more decoder memory than the 256 MiB allowed";
 	case LZMA_FORMAT_ERROR:   return "bad header";
 	case LZMA_OPTIONS_ERROR:  return "unsupported options";
 	case LZMA_DATA_ERROR:     return "bad compressed data";
@@ -307,6 +310,11 @@ static enum step lzma_step(void *state, const uint8_t **in, size_t *in_left, uin
 		return STEP_MORE;
 	if (ret == LZMA_BUF_ERROR && *in_left == 0) {
 		truncated(o, err, errlen);
+		return STEP_ERROR;
+	}
+	if (ret == LZMA_MEMLIMIT_ERROR) {
+		pv_elf_errf(err, errlen, "%s data needs more than %u MiB of decoder memory",
+			    o->name, (unsigned)(DECOMP_MEMLIMIT >> 20));
 		return STEP_ERROR;
 	}
 	corrupt(o, lzma_error(ret), err, errlen);
@@ -356,6 +364,11 @@ static enum step zstd_step(void *state, const uint8_t **in, size_t *in_left, uin
 	*in_left -= ib.pos;
 	*out += ob.pos;
 	*out_room -= ob.pos;
+	if (ZSTD_isError(ret) && ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge) {
+		pv_elf_errf(err, errlen, "%s data needs a window of more than %u MiB",
+			    o->name, (1u << DECOMP_ZSTD_WINDOW_LOG) >> 20);
+		return STEP_ERROR;
+	}
 	if (ZSTD_isError(ret)) {
 		corrupt(o, ZSTD_getErrorName(ret), err, errlen);
 		return STEP_ERROR;
@@ -431,23 +444,43 @@ static unsigned rd_u8(struct reader *r)
 	return p ? p[0] : 0;
 }
 
+/* Output room for one lz4 block: what the buffer has, at most a chunk. */
+static size_t lz4_room(const struct outbuf *o)
+{
+	size_t room = outbuf_room(o);
+	return room < LZ4_LEGACY_CHUNK ? room : LZ4_LEGACY_CHUNK;
+}
+
+/* Decode an lz4 block into at least `want` bytes of room (fewer near the limit). */
+static int lz4_try(const uint8_t *src, uint32_t csize, struct outbuf *o, size_t want, int *n,
+		   char *err, size_t errlen)
+{
+	if (outbuf_reserve(o, want, err, errlen))
+		return -1;
+	*n = LZ4_decompress_safe((const char *)src, (char *)o->buf + o->len, (int)csize,
+				 (int)lz4_room(o));
+	return 0;
+}
+
 /*
- * Decode one lz4 block of at most LZ4_LEGACY_CHUNK bytes. Near the limit
- * the room is smaller than a chunk; a block that does not fit is then
- * re-run partially to tell "too large" from "corrupt".
+ * Decode one lz4 block of at most LZ4_LEGACY_CHUNK bytes. Blocks shrink
+ * 3-5x, so room for 8x the block is tried before a whole chunk's worth.
+ * Near the limit the room is smaller than a chunk; a block that does not
+ * fit is then re-run partially to tell "too large" from "corrupt".
  */
 static int lz4_block(const uint8_t *src, uint32_t csize, struct outbuf *o,
 		     char *err, size_t errlen)
 {
+	size_t guess = (size_t)csize * 8, room;
 	int n;
-	size_t room;
 
-	if (outbuf_reserve(o, LZ4_LEGACY_CHUNK, err, errlen))
+	if (lz4_try(src, csize, o, guess < LZ4_LEGACY_CHUNK ? guess : LZ4_LEGACY_CHUNK, &n,
+		    err, errlen))
 		return -1;
-	room = outbuf_room(o);
-	if (room > LZ4_LEGACY_CHUNK)
-		room = LZ4_LEGACY_CHUNK;
-	n = LZ4_decompress_safe((const char *)src, (char *)o->buf + o->len, (int)csize, (int)room);
+	if (n < 0 && lz4_room(o) < LZ4_LEGACY_CHUNK &&
+	    lz4_try(src, csize, o, LZ4_LEGACY_CHUNK, &n, err, errlen))
+		return -1;
+	room = lz4_room(o);
 	if (n < 0 && room < LZ4_LEGACY_CHUNK &&
 	    LZ4_decompress_safe_partial((const char *)src, (char *)o->buf + o->len, (int)csize,
 					(int)room, (int)room) == (int)room)
@@ -477,7 +510,7 @@ static int decompress_lz4(const uint8_t *in, size_t len, struct outbuf *o,
 
 		if (r.over)
 			return pv_elf_errf(err, errlen, "lz4 data is truncated (%zu stray bytes "
-					   "after the last block)", r.len - (r.pos - 4 + 4));
+					   "after the last block)", r.len - r.pos);
 		if (csize == LZ4_LEGACY_MAGIC)
 			continue;
 		if (csize == 0)
@@ -508,7 +541,8 @@ static uint32_t lzop_checksum(bool crc, const uint8_t *p, size_t n)
 static int lzop_read_header(struct reader *r, struct lzop_header *h, char *err, size_t errlen)
 {
 	unsigned version, namelen;
-	size_t start;
+	size_t start, end;
+	uint32_t sum;
 
 	rd_take(r, LZOP_MAGIC_LEN);
 	start = r->pos;
@@ -528,8 +562,9 @@ static int lzop_read_header(struct reader *r, struct lzop_header *h, char *err, 
 		rd_be32(r);                     /* mtime, high word */
 	namelen = rd_u8(r);
 	rd_take(r, namelen);
-	if (!r->over && rd_be32(r) != lzop_checksum(h->flags & LZOP_F_H_CRC32, r->p + start,
-						     r->pos - 4 - start))
+	end = r->pos;
+	sum = rd_be32(r);
+	if (!r->over && sum != lzop_checksum(h->flags & LZOP_F_H_CRC32, r->p + start, end - start))
 		return pv_elf_errf(err, errlen, "lzo data is corrupt (header checksum mismatch)");
 	if (h->flags & LZOP_F_H_EXTRA_FIELD) {
 		rd_take(r, rd_be32(r));

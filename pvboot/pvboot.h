@@ -18,7 +18,7 @@
 #include <xen/features.h>
 
 /* ------------------------------------------------------------------ */
-/* Kernel images (elf.c, xennotes.c)                                   */
+/* Kernel images (elf.c, xennotes.c, bzimage.c)                      */
 /* ------------------------------------------------------------------ */
 
 enum pv_pae_mode {
@@ -73,6 +73,18 @@ struct pv_kernel {
  */
 int pv_kernel_parse(const uint8_t *image, size_t size, struct pv_kernel *k,
 		    char *err, size_t errlen);
+
+/*
+ * Turn a kernel file as users bring it (bzimage.c) into the ELF that
+ * pv_kernel_parse() reads: a plain ELF is returned as it is (*elf ==
+ * file); a bzImage's payload (boot protocol >= 2.08) or a whole file in
+ * gzip/bzip2/lzma/xz/lzo/lz4/zstd (RHEL5's gzip'd vmlinuz) is decompressed
+ * into a new malloc'd buffer of at most `limit` bytes, which must hold an
+ * ELF. The caller owns *elf either way: free the file first if *elf !=
+ * file. The file is untrusted: -1 with one line in err (no file name).
+ */
+int pv_kernel_unpack(const uint8_t *file, size_t size, size_t limit, uint8_t **elf,
+		     size_t *elf_size, char *err, size_t errlen);
 
 /*
  * Check the kernel's required features ("!feature" in FEATURES) against
