@@ -126,8 +126,9 @@ add_module() {
 if [ -n "$KROOT" ]; then
 	command -v modinfo >/dev/null || die "modinfo not found (Debian package kmod)"
 	kvers=("$KROOT"/lib/modules/*/)
-	[ ${#kvers[@]} -eq 1 ] && [ -d "${kvers[0]}" ] ||
+	if [ ${#kvers[@]} -ne 1 ] || [ ! -d "${kvers[0]}" ]; then
 		die "--modules: want exactly one KROOT/lib/modules/<version>/ in $KROOT"
+	fi
 	MODDIR=${kvers[0]%/}
 	declare -A MODFILES=() ADDED=()
 	while IFS= read -r -d '' f; do
