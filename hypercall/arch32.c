@@ -5,6 +5,7 @@
 #define STUB_CS   0xe008
 #define STUB_DS   0xe010
 #define STUB_TSS  0xe038
+#define STUB_LDT  0xe040
 
 extern const uint32_t trap_entries[256];       /* entry32.S */
 void stub_exit_to(struct regs *frame) __attribute__((noreturn));
@@ -188,6 +189,19 @@ void arch_guest_start_regs(struct regs *r, ulong entry, ulong sp, ulong si)
 bool guest_kernel_mode(const struct vcpu *v, const struct regs *r)
 {
 	return (r->cs & 3) == 1;
+}
+
+void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents)
+{
+	uint64_t *gdt = (uint64_t *)v->gdt;
+	if (!ents) {
+		__asm__ volatile("lldt %w0" : : "r"(0));
+		return;
+	}
+	uint32_t b = (uint32_t)base, limit = ents * 8 - 1;
+	gdt[STUB_LDT >> 3] = (limit & 0xffff) | (uint64_t)(b & 0xffffff) << 16 | 0x82ull << 40 |
+			     (uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)(b >> 24) << 56;
+	__asm__ volatile("lldt %w0" : : "r"(STUB_LDT));
 }
 
 void arch_enter_guest(struct vcpu *v, struct regs *r)

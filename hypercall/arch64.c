@@ -10,6 +10,7 @@
 #define STUB_CS   0xe008
 #define STUB_DS   0xe010
 #define STUB_TSS  0xe040
+#define STUB_LDT  0xe050
 
 extern const uint64_t trap_entries[256];        /* entry64.S */
 extern char syscall_entry[], syscall_entry_compat[];
@@ -199,6 +200,20 @@ void arch_toggle_guest_mode(struct vcpu *v)
 		arch_write_cr3(v->kernel_pt_mfn << PAGE_SHIFT);
 		v->kernel_mode = true;
 	}
+}
+
+void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents)
+{
+	uint64_t *gdt = (uint64_t *)v->gdt;
+	if (!ents) {
+		__asm__ volatile("lldt %w0" : : "r"(0));
+		return;
+	}
+	uint64_t b = (uint64_t)base, limit = ents * 8 - 1;
+	gdt[STUB_LDT >> 3] = (limit & 0xffff) | (b & 0xffffff) << 16 | 0x82ull << 40 |
+			     ((limit >> 16) & 0xf) << 48 | ((b >> 24) & 0xff) << 56;
+	gdt[(STUB_LDT >> 3) + 1] = b >> 32;
+	__asm__ volatile("lldt %w0" : : "r"(STUB_LDT));
 }
 
 void arch_enter_guest(struct vcpu *v, struct regs *r)

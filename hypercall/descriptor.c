@@ -139,6 +139,53 @@ long do_set_gdt(HC_ARGS)
 	return vcpu_set_gdt(current(), mfns, nr, (unsigned)entries);
 }
 
+/*
+ * MMUEXT_SET_LDT: the LDT pages are looked up through the guest's page
+ * tables now and must validate as descriptor pages (no writable mapping
+ * left, every descriptor acceptable); their descriptors are copied into a
+ * stub area the LDT register points at. Xen maps them lazily on first use
+ * and the guest sees a fault there if a page is bad; here a bad page leaves
+ * the vCPU without an LDT, so the first LDT selector load faults instead.
+ * Called with the MMU lock held.
+ */
+int vcpu_set_ldt(struct vcpu *v, ulong base, unsigned ents)
+{
+	for (unsigned i = 0; i < v->ldt_nr_frames; i++)
+		put_page_and_type(v->ldt_mfns[i]);
+	v->ldt_nr_frames = 0;
+	v->ldt_base = base;
+	v->ldt_ents = ents;
+	unsigned nr = (ents * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
+	for (unsigned i = 0; i < nr; i++) {
+		uint64_t mfn;
+		if (mmu_translate(base + i * PAGE_SIZE, &mfn) ||
+		    get_page_and_type(mfn, PGT_seg_desc)) {
+			trace(TRACE_MMU, "mmu: LDT page %u at %lx does not validate; no LDT loaded",
+			      i, base + i * PAGE_SIZE);
+			for (unsigned j = 0; j < v->ldt_nr_frames; j++)
+				put_page_and_type(v->ldt_mfns[j]);
+			v->ldt_nr_frames = 0;
+			arch_load_ldt(v, NULL, 0);
+			return 0;
+		}
+		v->ldt_mfns[v->ldt_nr_frames++] = mfn;
+	}
+	if (!ents) {
+		arch_load_ldt(v, NULL, 0);
+		return 0;
+	}
+	if (!v->ldt_copy)
+		v->ldt_copy = heap_alloc_pages(16, PAGE_SIZE);
+	for (unsigned f = 0; f < nr; f++) {
+		uint64_t *src = map_mfn(v->ldt_mfns[f]);
+		unsigned n = ents - f * 512 < 512 ? ents - f * 512 : 512;
+		memcpy(v->ldt_copy + f * 512, src, n * 8);
+		unmap_mfn(src);
+	}
+	arch_load_ldt(v, v->ldt_copy, ents);
+	return 0;
+}
+
 long do_update_descriptor(HC_ARGS)
 {
 #if STUB_BITS == 64
@@ -158,13 +205,19 @@ long do_update_descriptor(HC_ARGS)
 		p[(ma & (PAGE_SIZE - 1)) / 8] = desc;
 		unmap_mfn(p);
 		put_page_and_type(mfn);
-		/* Keep every live GDT that shows this frame in step. */
+		/* Keep every live GDT and LDT that shows this frame in step. */
 		for (unsigned c = 0; c < MAX_VCPUS; c++) {
 			struct vcpu *o = dom.vcpus[c];
+			unsigned in_page = (unsigned)((ma & (PAGE_SIZE - 1)) / 8);
 			for (unsigned f = 0; o && f < o->gdt_nr_frames; f++) {
-				unsigned idx = f * 512 + (unsigned)((ma & (PAGE_SIZE - 1)) / 8);
+				unsigned idx = f * 512 + in_page;
 				if (o->gdt_mfns[f] == mfn && idx < o->gdt_ents)
 					((uint64_t *)o->gdt)[idx] = desc;
+			}
+			for (unsigned f = 0; o && f < o->ldt_nr_frames; f++) {
+				unsigned idx = f * 512 + in_page;
+				if (o->ldt_mfns[f] == mfn && idx < o->ldt_ents)
+					o->ldt_copy[idx] = desc;
 			}
 		}
 	}

@@ -48,9 +48,13 @@ static unsigned entries_in(unsigned level)
 	(void)level;
 	return 512;
 }
-/* Bits a guest may not set, per level (reserved, or superpages). */
-#define L1_DISALLOW (0x7ff0000000000000ull & ~_PAGE_NX)
-#define LN_DISALLOW ((0x7ff0000000000000ull & ~_PAGE_NX) | _PAGE_PSE | _PAGE_GLOBAL)
+/*
+ * Flags a domU may not set, as release Xen: no cache-control bits in an L1
+ * (a domU has no I/O memory), no PWT/PCD/PSE/G above it; bits 52-62 are
+ * free for the guest in long mode (Linux keeps software bits there).
+ */
+#define L1_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE /* PAT */)
+#define LN_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL)
 #else
 #define LEVELS 3
 #define ROOT_TYPE PGT_l3
@@ -62,10 +66,17 @@ static unsigned entries_in(unsigned level)
 {
 	return level == 3 ? 4 : 512;
 }
-#define L1_DISALLOW (0x7ff0000000000000ull & ~_PAGE_NX)
-#define LN_DISALLOW ((0x7ff0000000000000ull & ~_PAGE_NX) | _PAGE_PSE | _PAGE_GLOBAL)
-/* PAE PDPTEs: only present, PWT and PCD are defined; the rest is reserved. */
-#define L3_PAE_ALLOWED (_PAGE_PRESENT | _PAGE_PWT | _PAGE_PCD | 0xe00ull)
+/* In PAE paging bits 52-62 are reserved, so they are refused too. */
+#define PAE_RESERVED (0x7ff0000000000000ull)
+#define L1_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | PAE_RESERVED)
+#define LN_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | PAE_RESERVED)
+/*
+ * PAE L3 entries (PDPTEs): Xen accepts RW/USER/A/D (meaningless there) and
+ * refuses PWT/PCD/PSE/G and the high bits. RW/USER/A/D are reserved in a
+ * real PDPTE, so they are stripped before the entry is written.
+ */
+#define L3_PAE_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | 0xfff0000000000000ull)
+#define L3_PAE_STRIP (_PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 #endif
 
 void mmu_lock(void)
@@ -263,6 +274,23 @@ void put_page_and_type(uint64_t mfn)
 	put_page(mfn);
 }
 
+static bool entry_flags_ok(uint64_t v, unsigned level)
+{
+#if STUB_BITS == 32
+	if (level == 3)
+		return !(v & L3_PAE_DISALLOW);
+#endif
+	return !(v & (level == 1 ? L1_DISALLOW : LN_DISALLOW));
+}
+
+/* A frame that is memory at all (guest RAM or the stub region), owned or not. */
+static bool mfn_is_memory(uint64_t mfn)
+{
+	uint64_t stub_first = dom.bi.stub_maddr >> PAGE_SHIFT;
+	return mfn_is_guest_ram(mfn) ||
+	       (mfn >= stub_first && mfn - stub_first < (dom.bi.stub_size >> PAGE_SHIFT));
+}
+
 /*
  * What a guest entry may be, and the references it holds. On 64-bit the
  * kernel runs in ring 3, so every guest mapping is made user-accessible
@@ -275,37 +303,42 @@ static int get_entry(uint64_t *e, unsigned level, unsigned idx)
 	if (!(v & _PAGE_PRESENT))
 		return 0;
 	uint64_t mfn = (v & PTE_MFN_MASK) >> PAGE_SHIFT;
-	int rc;
+	int rc = 0;
+	if (!entry_flags_ok(v, level)) {
+		trace(TRACE_MMU, "mmu: bad L%u flags %llx", level, (unsigned long long)v);
+		return -XEN_EINVAL;
+	}
 	if (level == 1) {
-		if (v & L1_DISALLOW) {
-			trace(TRACE_MMU, "mmu: bad L1 flags %llx", (unsigned long long)v);
-			return -XEN_EINVAL;
-		}
-		rc = get_page(mfn);
-		if (!rc && (v & _PAGE_RW)) {
+		/* Xen: a frame that is not ours is -EBUSY, one that is not memory -EPERM. */
+		if (!frame(mfn) || !mfn_is_memory(mfn))
+			return -XEN_EPERM;
+		if (get_page(mfn))
+			return -XEN_EBUSY;
+		if (v & _PAGE_RW) {
 			rc = get_page_type_flags(mfn, PGT_writable, 0);
 			if (rc) {
 				trace(TRACE_MMU, "mmu: frame %llx cannot be mapped writable "
 				      "(it is a page table or descriptor table)", (unsigned long long)mfn);
 				put_page(mfn);
+				rc = -XEN_EBUSY;
 			}
 		}
 	} else {
 		uint32_t flavour = 0;
 #if STUB_BITS == 32
-		if (level == 3) {
-			if (v & ~(PTE_MFN_MASK | L3_PAE_ALLOWED)) {
-				trace(TRACE_MMU, "mmu: bad PAE L3 flags %llx", (unsigned long long)v);
+		if (level == 3 && idx == 3) {
+			flavour = PGT_PAE_XEN_L2;
+			/* The L2 holding the stub's hole belongs to exactly one L3. */
+			unsigned n;
+			if (frame_current_type(mfn, &n) != PGT_none) {
+				trace(TRACE_MMU, "mmu: L2 %llx for L3 slot 3 is already in use",
+				      (unsigned long long)mfn);
 				return -XEN_EINVAL;
 			}
-			if (idx == 3)
-				flavour = PGT_PAE_XEN_L2;
-		} else
-#endif
-		if (v & LN_DISALLOW) {
-			trace(TRACE_MMU, "mmu: bad L%u flags %llx", level, (unsigned long long)v);
-			return -XEN_EINVAL;
 		}
+		if (level == 3)
+			v &= ~L3_PAE_STRIP;
+#endif
 		if (!mfn_owned_by_guest(mfn))
 			return -XEN_EINVAL;
 		rc = get_page(mfn);
@@ -359,6 +392,13 @@ static int validate_table(uint64_t mfn, unsigned level)
 		if (rc)
 			break;
 	}
+#if STUB_BITS == 32
+	if (!rc && level == 3 && !(t[3] & _PAGE_PRESENT)) {
+		trace(TRACE_MMU, "mmu: PAE L3 %llx has no L2 in slot 3", (unsigned long long)mfn);
+		rc = -XEN_EINVAL;
+		i = 3;
+	}
+#endif
 	if (rc) {
 		trace(TRACE_MMU, "mmu: L%u table %llx entry %u (%llx) refused", level,
 		      (unsigned long long)mfn, i, (unsigned long long)t[i]);
@@ -392,9 +432,13 @@ static int mod_entry(uint64_t table_mfn, unsigned idx, uint64_t val, bool preser
 	struct frame *f = frame(table_mfn);
 	enum frame_type t = TYPE_OF(f);
 	unsigned level = (unsigned)(t - PGT_l1 + 1);
-	if (idx >= entries_in(level) || is_xen_slot(level, idx, f)) {
-		trace(TRACE_MMU, "mmu: L%u entry %u is not the guest's to change", level, idx);
+	if (idx >= entries_in(level) || (STUB_BITS == 32 && level == 3 && idx >= 3)) {
+		trace(TRACE_MMU, "mmu: L%u entry %u cannot be updated", level, idx);
 		return -XEN_EINVAL;
+	}
+	if (is_xen_slot(level, idx, f)) {
+		trace(TRACE_MMU, "mmu: L%u entry %u belongs to the hypervisor", level, idx);
+		return STUB_BITS == 32 ? -XEN_EPERM : -XEN_EINVAL;
 	}
 	uint64_t *tab = map_mfn(table_mfn);
 	uint64_t old = tab[idx];
@@ -404,9 +448,12 @@ static int mod_entry(uint64_t table_mfn, unsigned idx, uint64_t val, bool preser
 	uint64_t same = PTE_MFN_MASK | _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE;
 	int rc = 0;
 	if ((old & _PAGE_PRESENT) && (val & _PAGE_PRESENT) && !((old ^ val) & same) &&
-	    !(val & (level == 1 ? L1_DISALLOW : LN_DISALLOW))) {
+	    entry_flags_ok(val, level)) {
 #if STUB_BITS == 64
 		val |= _PAGE_USER;
+#else
+		if (level == 3)
+			val &= ~L3_PAE_STRIP;
 #endif
 		tab[idx] = val;
 	} else {
@@ -515,11 +562,33 @@ static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
 	return write_plain(mfn, idx, val);
 }
 
+/*
+ * Xen's get_pg_owner() for a domU: only DOMID_SELF names itself (its own id
+ * is refused), DOMID_XEN/DOMID_IO need privilege, anything else does not
+ * exist for it. mmu_update's page-table owner (bits 16-31, id + 1) may
+ * only be the guest itself.
+ */
+static long check_foreigndom(ulong foreigndom, bool pt_owner_bits)
+{
+	if (pt_owner_bits) {
+		ulong pt_dom = (foreigndom >> 16) & 0xffff;
+		if (pt_dom && pt_dom - 1 != dom.bi.domid)
+			return -XEN_ESRCH;
+		foreigndom &= 0xffff;
+	}
+	if (foreigndom == DOMID_SELF)
+		return 0;
+	if (foreigndom == DOMID_XEN || foreigndom == DOMID_IO || foreigndom == 0)
+		return -XEN_EPERM;
+	return -XEN_ESRCH;
+}
+
 long do_mmu_update(HC_ARGS)
 {
 	ulong reqs = a1, count = a2, done_ptr = a3, foreigndom = a4;
-	if (foreigndom != DOMID_SELF && foreigndom != dom.bi.domid)
-		return -XEN_EPERM;
+	long frc = check_foreigndom(foreigndom, true);
+	if (frc)
+		return frc;
 	long rc = 0;
 	ulong i;
 	mmu_lock();
@@ -531,6 +600,7 @@ long do_mmu_update(HC_ARGS)
 		}
 		switch (req.ptr & 7) {
 		case MMU_NORMAL_PT_UPDATE:
+		case MMU_PT_UPDATE_NO_TRANSLATE:        /* the same thing for PV */
 			rc = pt_update(req.ptr & ~7ull, req.val, false);
 			break;
 		case MMU_PT_UPDATE_PRESERVE_AD:
@@ -683,7 +753,7 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 {
 #if STUB_BITS == 32
 	if (user)
-		return -XEN_EINVAL;
+		return mfn ? -XEN_EINVAL : 0;
 #endif
 	uint64_t *slot = user ? &v->user_pt_mfn : &v->kernel_pt_mfn;
 	if (user && mfn == 0) {
@@ -731,29 +801,52 @@ static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
 	case MMUEXT_PIN_L3_TABLE:
 		return pin_table(mfn, PGT_l3);
 	case MMUEXT_PIN_L4_TABLE:
-		return STUB_BITS == 64 ? pin_table(mfn, PGT_l4) : -XEN_EINVAL;
+		return STUB_BITS == 64 ? pin_table(mfn, PGT_l4) : 0;    /* Xen ignores it for PAE */
 	case MMUEXT_UNPIN_TABLE:
 		return unpin_table(mfn);
 	case MMUEXT_NEW_BASEPTR:
 		return new_baseptr(v, mfn, false);
 	case MMUEXT_NEW_USER_BASEPTR:
 		return new_baseptr(v, mfn, true);
-	case MMUEXT_TLB_FLUSH_LOCAL:
 	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_INVLPG_MULTI: {
+		ulong mask;
+		if (copy_from_guest(&mask, (ulong)op->arg2.vcpumask.p, sizeof(mask)))
+			return -XEN_EINVAL;
+		/* Other vCPUs' TLBs: remote flushes arrive with the SMP IPIs. */
+		if (!(mask & (1ul << v->id)))
+			return 0;
+		if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
+			flush_tlb_local();
+		else if (arch_guest_va_ok(op->arg1.linear_addr, 1))
+			invlpg_local(op->arg1.linear_addr);
+		return 0;
+	}
+	case MMUEXT_TLB_FLUSH_LOCAL:
 	case MMUEXT_TLB_FLUSH_ALL:
 		flush_tlb_local();
 		return 0;
 	case MMUEXT_INVLPG_LOCAL:
-	case MMUEXT_INVLPG_MULTI:
 	case MMUEXT_INVLPG_ALL:
 		if (!arch_guest_va_ok(op->arg1.linear_addr, 1))
 			return 0;
 		invlpg_local(op->arg1.linear_addr);
 		return 0;
-	case MMUEXT_SET_LDT:
-		if (op->arg2.nr_ents == 0)
-			return 0;
-		return HYPERCALL_UNSUPPORTED;
+	case MMUEXT_FLUSH_CACHE:
+		return -XEN_EACCES;             /* a domU has no cache-flush permission */
+	case MMUEXT_FLUSH_CACHE_GLOBAL:
+		return -XEN_EINVAL;
+	case MMUEXT_MARK_SUPER:
+	case MMUEXT_UNMARK_SUPER:
+		return -XEN_EOPNOTSUPP;
+	case MMUEXT_SET_LDT: {
+		ulong base = op->arg1.linear_addr;
+		unsigned ents = op->arg2.nr_ents;
+		if (ents > 8192 || (base & (PAGE_SIZE - 1)) ||
+		    (ents && !arch_guest_va_ok(base, ents * 8)))
+			return -XEN_EINVAL;
+		return vcpu_set_ldt(v, base, ents);
+	}
 	case MMUEXT_CLEAR_PAGE: {
 		int rc = get_page_and_type(mfn, PGT_writable);
 		if (rc)
@@ -789,8 +882,9 @@ static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
 long do_mmuext_op(HC_ARGS)
 {
 	ulong ops = a1, count = a2, done_ptr = a3, foreigndom = a4;
-	if (foreigndom != DOMID_SELF && foreigndom != dom.bi.domid)
-		return -XEN_EPERM;
+	long frc = check_foreigndom(foreigndom, false);
+	if (frc)
+		return frc;
 	struct vcpu *v = current();
 	long rc = 0;
 	ulong i;

@@ -45,6 +45,8 @@ int mmu_new_baseptr_from_cr3(struct vcpu *v, uint64_t mfn);
 int mmu_frame_release(uint64_t mfn);
 int mmu_frame_claim(uint64_t *mfn);
 
+/* descriptor.c: MMUEXT_SET_LDT (MMU lock held). */
+int vcpu_set_ldt(struct vcpu *v, ulong base, unsigned ents);
 /* descriptor.c: install guest frames as a vCPU's GDT (takes PGT_seg_desc references). */
 int vcpu_set_gdt(struct vcpu *v, const ulong *mfns, unsigned nr, unsigned entries);
 /* descriptor.c: every descriptor of a frame acceptable (for PGT_seg_desc). */

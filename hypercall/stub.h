@@ -100,6 +100,11 @@ struct vcpu {
 	uint8_t *gdt;                   /* 16 pages: guest part + stub entries */
 	ulong gdt_mfns[FIRST_RESERVED_GDT_PAGE];        /* set_gdt frames (seg_desc type) */
 	unsigned gdt_nr_frames, gdt_ents;
+	/* MMUEXT_SET_LDT: guest frames (PGT_seg_desc) copied into ldt_copy */
+	ulong ldt_base;
+	unsigned ldt_ents, ldt_nr_frames;
+	uint64_t ldt_mfns[16];
+	uint64_t *ldt_copy;             /* 16 pages, allocated on first use */
 	void *tss;
 	struct vcpu_cb cb;              /* callback.c */
 	/* VCPUOP_initialise / up / down */
@@ -149,6 +154,8 @@ bool arch_guest_va_ok(ulong va, size_t len);  /* outside the hypervisor hole */
 void arch_guest_start_regs(struct regs *r, ulong entry, ulong sp, ulong si);
 bool guest_kernel_mode(const struct vcpu *v, const struct regs *r);
 void arch_halt(void) __attribute__((noreturn));
+/* Point the LDT register at base (stub virtual) with ents entries; 0 = no LDT. */
+void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents);
 /* 64-bit: switch guest kernel <-> user mode (page tables, GS base). */
 void arch_toggle_guest_mode(struct vcpu *v);
 
