@@ -51,8 +51,14 @@ xenner/xenner: $(HOST_OBJS) $(B)/host/stubs.o
 # ---------------------------------------------------------------- the stub
 # One source tree, two images. Files ending in 64.S/32.S belong to one variant.
 STUB_C := $(wildcard hypercall/*.c)
+# Generated: the PV CPUID policy derived from Xen's cpufeatureset.h annotations.
+PV_CPUID_H := $(B)/gen/pv_cpuid.h
+$(PV_CPUID_H): hypercall/gen-pv-cpuid.awk /usr/include/xen/arch-x86/cpufeatureset.h
+	@mkdir -p $(dir $@)
+	$(Q)awk -f $^ > $@.tmp && mv $@.tmp $@
+
 STUB_COMMON_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Ihypercall/include -Iinclude \
+	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Ihypercall/include -Iinclude -I$(B)/gen \
 	-idirafter /usr/include -fno-stack-protector -fno-builtin -mno-red-zone \
 	-mno-sse -mno-mmx -mno-sse2 -mno-80387 -fno-asynchronous-unwind-tables \
 	-fno-common -fno-strict-aliasing -fno-tree-loop-distribute-patterns
@@ -63,11 +69,11 @@ STUB64_CFLAGS += -D__XEN_INTERFACE_VERSION__=0x00040d00
 STUB64_OBJS := $(STUB_C:hypercall/%.c=$(B)/stub64/%.o) $(B)/stub64/entry64.o
 STUB32_OBJS := $(STUB_C:hypercall/%.c=$(B)/stub32/%.o) $(B)/stub32/entry32.o
 
-$(B)/stub64/%.o: hypercall/%.c
+$(B)/stub64/%.o: hypercall/%.c | $(PV_CPUID_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC64    $<")
 	$(Q)$(CC) $(STUB64_CFLAGS) -MMD -MP -c $< -o $@
-$(B)/stub32/%.o: hypercall/%.c
+$(B)/stub32/%.o: hypercall/%.c | $(PV_CPUID_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC32    $<")
 	$(Q)$(CC) $(STUB32_CFLAGS) -MMD -MP -c $< -o $@

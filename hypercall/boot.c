@@ -82,6 +82,7 @@ static void parse_boot_description(const void *fdt)
 	bi->m2p_size = fdt_u64(fdt, "/memory", BOOT_PROP_M2P, 1);
 	bi->shared_info_off = fdt_u64(fdt, "/memory", BOOT_PROP_SHARED_INFO, 0);
 	bi->frame_info_off = fdt_u64(fdt, "/memory", BOOT_PROP_FRAME_INFO, 0);
+	bi->stats_off = fdt_u64(fdt, "/memory", BOOT_PROP_STATS, 0);
 	bi->frame_info_size = fdt_u64(fdt, "/memory", BOOT_PROP_FRAME_INFO, 1);
 	int len;
 	fdt_prop(fdt, "/memory", BOOT_PROP_RAM_RANGES, &len);
@@ -100,6 +101,17 @@ static void parse_boot_description(const void *fdt)
 	bi->pt_first_pfn = fdt_u64(fdt, "/guest", BOOT_PROP_PT_RANGE, 0);
 	bi->pt_count = fdt_u64(fdt, "/guest", BOOT_PROP_PT_RANGE, 1);
 	bi->hypercall_page = fdt_u64(fdt, "/guest", BOOT_PROP_HYPERCALL_PAGE, 0);
+	time_set_origin(fdt_u64(fdt, "/xenner", BOOT_PROP_TIME_ORIGIN, 0),
+			fdt_u64(fdt, "/xenner", BOOT_PROP_TIME_ORIGIN, 1));
+	const uint8_t *pp = fdt_prop(fdt, "/guest", BOOT_PROP_DOM0_PORTS, &len);
+	uint32_t dom0_ports[16];
+	unsigned nr_dom0 = (unsigned)len / 4;
+	if (len % 4 || nr_dom0 > ARRAY_SIZE(dom0_ports))
+		panic("boot description: bad %s", BOOT_PROP_DOM0_PORTS);
+	for (unsigned i = 0; i < nr_dom0; i++)
+		dom0_ports[i] = (uint32_t)pp[4 * i] << 24 | pp[4 * i + 1] << 16 |
+				pp[4 * i + 2] << 8 | pp[4 * i + 3];
+	evtchn_set_host(fdt_u64(fdt, "/memory", BOOT_PROP_EVENTS, 0), dom0_ports, nr_dom0);
 
 	if (bi->guest_bits != STUB_BITS)
 		panic("boot description is for a %u-bit guest, this is the %u-bit stub",
@@ -121,6 +133,7 @@ struct vcpu *vcpu_create(unsigned id)
 	v->gdt = heap_alloc_pages(16, PAGE_SIZE);
 	v->tss = heap_alloc_pages(1, PAGE_SIZE);
 	v->vcpu_info = &dom.shared_info->vcpu_info[id];
+	v->stats = (struct stub_stats *)stub_ptr(dom.bi.stats_off) + id;
 	v->kernel_mode = true;
 	dom.vcpus[id] = v;
 	return v;
@@ -174,6 +187,10 @@ void stub_start(const void *fdt)
 			panic("cannot write the hypercall page at %llx",
 			      (unsigned long long)dom.bi.hypercall_page);
 	}
+
+	evtchn_init();
+	time_init();
+	time_init_vcpu(v);
 
 	struct regs r;
 	memset(&r, 0, sizeof(r));

@@ -11,6 +11,25 @@ static void native_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 			 : "a"(leaf), "c"(subleaf));
 }
 
+#include "pv_cpuid.h"
+
+/* Xen's PV policy: only features Xen offers every guest ('A'); OSXSAVE follows CR4. */
+static void apply_pv_policy(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(pv_cpuid_masks); i++) {
+		const struct pv_cpuid_mask *m = &pv_cpuid_masks[i];
+		if (m->leaf == leaf && (m->subleaf == 0xffffffffu || m->subleaf == subleaf))
+			out[m->reg] &= m->mask;
+	}
+	if (leaf == 1) {
+		const struct vcpu *v = current();
+		out[2] &= ~(1u << 27);                  /* OSXSAVE */
+		if (v && (v->guest_cr4 & 0x40000ul))
+			out[2] |= 1u << 27;
+		out[2] |= 1u << 31;                     /* hypervisor present */
+	}
+}
+
 /* CPUID as a Xen PV guest sees it: Xen's leaves at 0x40000000, the rest from KVM. */
 void cpuid_for_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
@@ -34,6 +53,7 @@ void cpuid_for_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		return;
 	}
 	native_cpuid(leaf, subleaf, out);
+	apply_pv_policy(leaf, subleaf, out);
 }
 
 /* ud2; .ascii "xen"; cpuid — Xen's forced-emulation prefix (XEN_EMULATE_PREFIX). */
@@ -190,6 +210,41 @@ static bool emulate_io(struct vcpu *v, struct regs *r, uint8_t op, unsigned size
 	return true;
 }
 
+/*
+ * CR4 as a PV guest sees it (Xen's pv_fixup_guest_cr4): the host's
+ * paging/FPU bits are visible, and only TSD, DE, FSGSBASE and OSXSAVE are
+ * the guest's to change; other writes are dropped, as on Xen.
+ */
+#define CR4_TSD        0x4ul
+#define CR4_DE         0x8ul
+#define CR4_PAE        0x20ul
+#define CR4_MCE        0x40ul
+#define CR4_OSFXSR     0x200ul
+#define CR4_OSXMMEXCPT 0x400ul
+#define CR4_FSGSBASE   0x10000ul
+#define CR4_OSXSAVE    0x40000ul
+#define CR4_GUEST_MASK (CR4_TSD | CR4_DE | CR4_FSGSBASE | CR4_OSXSAVE)
+#define CR4_VISIBLE    (CR4_PAE | CR4_MCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+
+static ulong read_cr4(void)
+{
+	ulong cr4;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	return cr4;
+}
+
+static ulong guest_cr4_view(const struct vcpu *v)
+{
+	return (read_cr4() & CR4_VISIBLE) | (v->guest_cr4 & CR4_GUEST_MASK);
+}
+
+static void guest_cr4_write(struct vcpu *v, ulong val)
+{
+	v->guest_cr4 = val & CR4_GUEST_MASK;
+	ulong cr4 = (read_cr4() & ~CR4_GUEST_MASK) | v->guest_cr4;
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+}
+
 bool emulate_privileged(struct regs *r);
 bool emulate_privileged(struct regs *r)
 {
@@ -225,11 +280,13 @@ bool emulate_privileged(struct regs *r)
 	case 0xec: case 0xed: case 0xee: case 0xef:     /* in/out dx */
 		ok = emulate_io(v, r, op, io_size);
 		break;
-	case 0xfa:                                      /* cli: mask events */
+	case 0xfa:                                      /* cli */
 	case 0xfb:                                      /* sti */
+		/*
+		 * Allowed under IOPL but a no-op, as on Xen: masking events here
+		 * could never be undone by a popf the stub does not see.
+		 */
 		ok = iopl_ok(v, r);
-		if (ok)
-			v->vcpu_info->evtchn_upcall_mask = op == 0xfa;
 		break;
 	case 0x0f:
 		if (i >= got)
@@ -268,9 +325,7 @@ bool emulate_privileged(struct regs *r)
 				*dst = (ulong)xen_pfn_to_cr3(v->kernel_mode ? v->kernel_pt_mfn
 									: v->user_pt_mfn);
 			} else if (cr == 4) {
-				ulong cr4;
-				__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-				*dst = cr4;
+				*dst = guest_cr4_view(v);
 			} else {
 				ok = false;
 			}
@@ -291,6 +346,9 @@ bool emulate_privileged(struct regs *r)
 				} else
 					__asm__ volatile("clts");
 				ok = true;
+			} else if (cr == 4) {
+				guest_cr4_write(v, val);
+				ok = true;
 			} else if (cr == 3) {
 				struct mmuext_op m = { .cmd = MMUEXT_NEW_BASEPTR };
 				m.arg1.mfn = xen_cr3_to_pfn(val);
@@ -305,7 +363,10 @@ bool emulate_privileged(struct regs *r)
 	default:
 		return false;
 	}
-	if (ok)
+	if (ok) {
+		trace(TRACE_TRAPS, "emulated privileged instruction %02x %02x at %lx", b[0],
+		      got > 1 ? b[1] : 0, (ulong)r->ip);
 		r->ip += i;
+	}
 	return ok;
 }

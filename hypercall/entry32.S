@@ -84,9 +84,15 @@ stub_exit_to:
 	popl %edi
 	popl %ebp
 	popl %eax
+	/* The segment reloads and the iret can fault on guest state: callback.c's failsafe. */
+	.globl stub_exit_pop_ds, stub_exit_pop_es, stub_exit_pop_fs, stub_exit_pop_gs
+stub_exit_pop_ds:
 	popl %ds
+stub_exit_pop_es:
 	popl %es
+stub_exit_pop_fs:
 	popl %fs
+stub_exit_pop_gs:
 	popl %gs
 	addl $8, %esp
 	.globl stub_iret_insn

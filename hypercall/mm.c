@@ -122,3 +122,8 @@ int copy_to_guest(ulong gva, const void *src, size_t len)
 	return stub_copy_user((void *)gva, src, len) ? -XEN_EFAULT : 0;
 }
 
+/* Machine frame of an address in the stub region (physically contiguous from stub_maddr). */
+uint64_t stub_virt_to_mfn(const void *p)
+{
+	return (dom.bi.stub_maddr + ((uintptr_t)p - STUB_VIRT_BASE)) >> PAGE_SHIFT;
+}

@@ -105,8 +105,10 @@ struct vcpu {
 	unsigned ldt_ents, ldt_nr_frames;
 	uint64_t ldt_mfns[16];
 	uint64_t *ldt_copy;             /* 16 pages, allocated on first use */
+	ulong guest_cr4;                /* the guest's own CR4 bits (emulate.c) */
 	void *tss;
 	struct vcpu_cb cb;              /* callback.c */
+	struct stub_stats *stats;       /* --stats counters, read by the host */
 	/* VCPUOP_initialise / up / down */
 	bool initialised;
 	volatile bool up;               /* Xen's !_VPF_down */
@@ -124,7 +126,7 @@ struct boot_info {
 	uint64_t guest_nr_pages, max_mfn;
 	uint64_t stub_maddr, stub_size;
 	uint64_t heap_off, heap_size, m2p_off, m2p_size, shared_info_off;
-	uint64_t frame_info_off, frame_info_size;
+	uint64_t frame_info_off, frame_info_size, stats_off;
 	unsigned nr_ram_ranges;
 	struct { uint64_t mfn, count; } ram[4];
 	uint64_t entry, start_info, stack, pt_root_mfn, pt_first_pfn, pt_count;
@@ -183,6 +185,7 @@ void *map_mfn(uint64_t mfn);                          /* transient */
 void unmap_mfn(void *p);
 void *map_mfn_global(uint64_t mfn);                   /* permanent */
 bool mfn_is_guest_ram(uint64_t mfn);
+uint64_t stub_virt_to_mfn(const void *p);             /* a stub-region address */
 /*
  * Stub frames the guest may map (shared_info, grant-table frames): the PV
  * MMU accepts them in guest page tables like the guest's own RAM.

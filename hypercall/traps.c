@@ -17,15 +17,15 @@ static bool vector_has_error_code(unsigned v)
 	       v == X86_PF || v == X86_AC || v == 21 || v == 29 || v == 30;
 }
 
-extern char copy_user_insn[], copy_user_fixup[], stub_iret_insn[];
+extern char copy_user_insn[], copy_user_fixup[];
 bool emulate_ptwr(struct regs *r, ulong cr2);      /* ptwr.c */
 bool emulate_privileged(struct regs *r);           /* emulate.c */
 
 /*
  * A fault in the stub itself. Guest-memory copies have a fixup; a fault on
- * the final iret means the guest handed us state the CPU refuses (a bad
- * selector, a non-canonical rip): Xen crashes such a guest (it has no
- * failsafe callback registered yet).
+ * the way back to the guest (a segment reload, the final iret) means the
+ * guest handed us state the CPU refuses: callback.c bounces it to the
+ * guest's failsafe callback, or crashes the domain without one.
  */
 bool fixup_exception(struct regs *r)
 {
@@ -33,10 +33,7 @@ bool fixup_exception(struct regs *r)
 		r->ip = (ulong)copy_user_fixup;
 		return true;
 	}
-	if (r->ip == (ulong)stub_iret_insn)
-		domain_crash(r, "guest state rejected on return to the guest (%s, error code %lx)",
-			     vector_name((unsigned)r->vector), (ulong)r->error_code);
-	return false;
+	return callback_fixup_exception(r);    /* %gs loads; the exit path: failsafe callback */
 }
 
 #if STUB_BITS == 64
@@ -195,6 +192,12 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 		trace(TRACE_TRAPS, "page fault at %lx ec %x rip %lx", cr2, ec, (ulong)r->ip);
 		break;
 	}
+	case X86_NM:
+		fpu_nm_fault(v, r);
+		break;
+	case X86_DB:
+		debug_fault_from_guest(v);
+		break;
 	case X86_NMI:
 	case X86_DF:
 	case X86_MC:
@@ -233,8 +236,35 @@ static bool is_hypercall_vector(unsigned vec)
 #endif
 }
 
+/* Count one stub entry by its cause (--stats). */
+static void count_entry(const struct regs *r)
+{
+	struct vcpu *v = current();
+	if (!v)
+		return;
+	unsigned vec = (unsigned)r->vector;
+#if STUB_BITS == 64
+	if (vec == VEC_SYSCALL) {
+		if (!v->kernel_mode)
+			v->stats->user_syscall++;
+		else
+			v->stats->hypercall[r->rax < STATS_HYPERCALLS - 1 ? r->rax : STATS_HYPERCALLS - 1]++;
+		return;
+	}
+#else
+	if (vec == VEC_HYPERCALL) {
+		v->stats->hypercall[r->eax < STATS_HYPERCALLS - 1 ? r->eax : STATS_HYPERCALLS - 1]++;
+		return;
+	}
+#endif
+	if (vec < 256)
+		v->stats->vector[vec]++;
+}
+
 void stub_trap(struct regs *r)
 {
+	if (r->cs & 3)
+		count_entry(r);
 	if (r->vector >= 32 && r->vector < 256 && !is_hypercall_vector((unsigned)r->vector)) {
 		/* An interrupt (timer, IPI, backend doorbell), in guest or stub context. */
 		evtchn_interrupt(current(), r, (unsigned)r->vector);
@@ -243,8 +273,13 @@ void stub_trap(struct regs *r)
 		return;
 	}
 	if (!(r->cs & 3)) {
-		if ((r->vector == X86_PF || r->vector == X86_GP) && fixup_exception(r))
+		if ((r->vector == X86_PF || r->vector == X86_GP || r->vector == X86_NP ||
+		     r->vector == X86_SS) && fixup_exception(r))
 			return;
+		if (r->vector == X86_DB) {
+			debug_fault_in_stub(r);
+			return;
+		}
 		panic_regs(r, "stub: %s (vector %u) at %lx, error code %lx",
 			   vector_name((unsigned)r->vector), (unsigned)r->vector,
 			   (ulong)r->ip, (ulong)r->error_code);

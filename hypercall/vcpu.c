@@ -183,6 +183,14 @@ long do_vcpu_op(HC_ARGS)
 		return vcpu_down_self(v);
 	case VCPUOP_is_up:
 		return v->up;
+	case VCPUOP_set_periodic_timer:
+	case VCPUOP_stop_periodic_timer:
+	case VCPUOP_set_singleshot_timer:
+	case VCPUOP_stop_singleshot_timer:
+	case VCPUOP_register_runstate_memory_area:
+	case VCPUOP_get_runstate_info:
+	case VCPUOP_register_vcpu_time_memory_area:
+		return time_vcpu_op((int)cmd, v, arg);          /* time.c */
 	default:
 		return HYPERCALL_UNSUPPORTED;
 	}

@@ -40,6 +40,8 @@ int boot_fdt_write(void *buf, size_t size, const struct boot_params *bp,
 	TRY(fdt_property_string(buf, BOOT_PROP_HOST_KIND, bp->host_kind));
 	TRY(fdt_property_string(buf, BOOT_PROP_XEN_EXTRA, bp->xen_extraversion));
 	TRY(fdt_property_string(buf, BOOT_PROP_XEN_CMDLINE, bp->xen_cmdline));
+	TRY(prop_u64s(buf, BOOT_PROP_TIME_ORIGIN,
+		      (uint64_t[]){ bp->time_origin_tsc, bp->time_origin_realtime_ns }, 2));
 	TRY(fdt_end_node(buf));
 
 	TRY(fdt_begin_node(buf, "memory"));
@@ -48,6 +50,8 @@ int boot_fdt_write(void *buf, size_t size, const struct boot_params *bp,
 	TRY(prop_u64(buf, BOOT_PROP_STUB_MADDR, p->stub_gpa));
 	TRY(prop_u64(buf, BOOT_PROP_STUB_SIZE, p->stub_size));
 	TRY(prop_u64s(buf, BOOT_PROP_HEAP, (uint64_t[]){ p->heap_off, p->heap_size }, 2));
+	TRY(prop_u64(buf, BOOT_PROP_STATS, p->stats_off));
+	TRY(prop_u64(buf, BOOT_PROP_EVENTS, p->events_off));
 	TRY(prop_u64s(buf, BOOT_PROP_FRAME_INFO,
 		      (uint64_t[]){ p->frame_info_off, p->frame_info_size }, 2));
 	TRY(prop_u64s(buf, BOOT_PROP_M2P, (uint64_t[]){ p->m2p_off, p->m2p_size }, 2));
@@ -63,6 +67,8 @@ int boot_fdt_write(void *buf, size_t size, const struct boot_params *bp,
 	TRY(prop_u64(buf, BOOT_PROP_PT_ROOT_MFN, bp->pt_root_mfn));
 	TRY(prop_u64s(buf, BOOT_PROP_PT_RANGE, (uint64_t[]){ bp->pt_first_pfn, bp->pt_count }, 2));
 	TRY(prop_u64(buf, BOOT_PROP_HYPERCALL_PAGE, bp->hypercall_page));
+	fdt32_t ports[2] = { cpu_to_fdt32(HOST_STORE_PORT), cpu_to_fdt32(HOST_CONSOLE_PORT) };
+	TRY(fdt_property(buf, BOOT_PROP_DOM0_PORTS, ports, sizeof(ports)));
 	TRY(fdt_end_node(buf));
 
 	TRY(fdt_end_node(buf));

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <xenner/hostabi.h>
 
-enum key_type { KEY_STRING, KEY_MIB, KEY_UINT, KEY_TRACE, KEY_SEED };
+enum key_type { KEY_STRING, KEY_MIB, KEY_UINT, KEY_TRACE, KEY_SEED, KEY_FLAG };
 
 struct config_key {
 	const char *name;       /* xl.cfg key; also the --option name */
@@ -29,6 +29,8 @@ static const struct config_key keys[] = {
 	{ "trace", KEY_TRACE, OFF(trace), "WHAT", "trace hypercalls,traps,mmu or all to stderr", 0, 0 },
 	{ "shuffle-frames", KEY_SEED, OFF(shuffle_seed), "SEED",
 	  "give the guest its machine frames in a random order (testing)", 0, 0 },
+	{ "stats", KEY_FLAG, OFF(stats), "",
+	  "at exit, print how often the guest entered the stub, by cause", 0, 0 },
 	{ "host-kind", KEY_STRING, OFF(host_kind), "KIND",
 	  "override KVM host detection: vmx, svm or pvm (testing)", 0, 0 },
 };
@@ -143,6 +145,14 @@ int config_set(struct xenner_config *c, const char *key, const char *value,
 			return -1;
 		}
 		return 0;
+	case KEY_FLAG:
+		if (strcmp(value, "1") && strcmp(value, "yes") && strcmp(value, "0") &&
+		    strcmp(value, "no")) {
+			snprintf(err, errlen, "%s: '%s' is not yes or no", key, value);
+			return -1;
+		}
+		*(bool *)field = !strcmp(value, "1") || !strcmp(value, "yes");
+		return 0;
 	case KEY_SEED:
 		if (parse_u64(value, &v)) {
 			snprintf(err, errlen, "%s: not a number: '%s'", key, value);
@@ -211,11 +221,14 @@ enum options_result options_parse(int argc, char **argv, struct xenner_config *c
 		}
 		memcpy(name, a + 2, len);
 		name[len] = '\0';
-		if (!find_key(name)) {
+		const struct config_key *k = find_key(name);
+		if (!k) {
 			snprintf(err, errlen, "unknown option '--%s' (see --help)", name);
 			return OPTIONS_ERROR;
 		}
-		if (eq) {
+		if (k->type == KEY_FLAG && !eq) {
+			value = "yes";          /* --stats alone switches it on */
+		} else if (eq) {
 			value = eq + 1;
 		} else {
 			if (i + 1 >= argc) {

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <pvboot/pvboot.h>
 #include <xenner/bootfdt.h>
@@ -67,6 +70,17 @@ static uint64_t *make_p2m(const struct mem_plan *p, const struct xenner_config *
 	return p2m;
 }
 
+/* A random version-4 UUID for /vm/<uuid>, as libxl makes one per domain. */
+static void make_uuid(uint8_t u[16])
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, u, 16) != 16)
+		die("/dev/urandom: %s", strerror(errno));
+	close(fd);
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+}
+
 static void alloc_memory(struct vm *vm)
 {
 	const struct mem_plan *p = &vm->plan;
@@ -84,6 +98,27 @@ static void alloc_memory(struct vm *vm)
 		    (unsigned long long)(total >> 20), strerror(errno));
 	vm->ram = base;
 	vm->stub = base + vm->ram_bytes;
+}
+
+/*
+ * The stub's time origin (BOOT_PROP_TIME_ORIGIN): vCPU 0's TSC, read
+ * between two CLOCK_REALTIME samples, paired with their midpoint. All
+ * vCPUs share the VM's TSC, which runs from vCPU creation on.
+ */
+static void time_origin(struct vm *vm, uint64_t *tsc, uint64_t *realtime_ns)
+{
+	struct { struct kvm_msrs h; struct kvm_msr_entry e; } m = {
+		.h.nmsrs = 1, .e.index = 0x10 /* IA32_TSC */,
+	};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_REALTIME, &t0);
+	if (ioctl(vm->vcpus[0].fd, KVM_GET_MSRS, &m) != 1)
+		die("KVM_GET_MSRS (TSC): %s", strerror(errno));
+	clock_gettime(CLOCK_REALTIME, &t1);
+	uint64_t ns0 = (uint64_t)t0.tv_sec * 1000000000u + (uint64_t)t0.tv_nsec;
+	uint64_t ns1 = (uint64_t)t1.tv_sec * 1000000000u + (uint64_t)t1.tv_nsec;
+	*tsc = m.e.data;
+	*realtime_ns = ns0 + (ns1 - ns0) / 2;
 }
 
 int domain_run(const struct xenner_config *cfg)
@@ -148,6 +183,7 @@ int domain_run(const struct xenner_config *cfg)
 		.kernel = &k, .kernel_image = kimage, .kernel_image_size = ksize, .ramdisk = ramdisk, .ramdisk_len = rsize,
 		.cmdline = cfg->extra,
 		.shared_info_maddr = vm->plan.stub_gpa + vm->plan.shared_info_off,
+		.store_evtchn = HOST_STORE_PORT, .console_evtchn = HOST_CONSOLE_PORT,
 	};
 	if (pv_build(&args, &mem, &layout, err, sizeof(err)))
 		die("%s: %s", cfg->kernel, err);
@@ -166,6 +202,21 @@ int domain_run(const struct xenner_config *cfg)
 			       vm->ram + (p->low_ram_pages << PAGE_SHIFT));
 	kvm_add_memory(vm, 2, p->stub_gpa, p->stub_size, vm->stub);
 
+	events_setup(vm);
+	uint64_t store_mfn = p2m[pv_layout_pfn(&layout, layout.xenstore)];
+	uint64_t console_mfn = p2m[pv_layout_pfn(&layout, layout.console)];
+	struct devices_info dev = {
+		.domid = XENNER_DOMID, .vcpus = cfg->vcpus, .name = "xenner-guest",
+		.kernel = cfg->kernel, .ramdisk = cfg->ramdisk, .cmdline = cfg->extra,
+		.memory_kib = cfg->memory_mib * 1024, .store_mfn = store_mfn,
+		.console_mfn = console_mfn,
+		.console_page = vm_mfn_to_host(vm, console_mfn),
+		.store_page = vm_mfn_to_host(vm, store_mfn),
+	};
+	make_uuid(dev.uuid);
+	devices_setup(vm, &dev);
+	events_start(vm);
+
 	vm->nr_vcpus = cfg->vcpus;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->done_cond, NULL);
@@ -177,10 +228,13 @@ int domain_run(const struct xenner_config *cfg)
 	}
 
 	uint64_t pt_root_pfn = pv_layout_pfn(&layout, layout.pt_root);
+	uint64_t origin_tsc, origin_ns;
+	time_origin(vm, &origin_tsc, &origin_ns);
 	struct boot_params bp = {
 		.plan = p, .domid = XENNER_DOMID, .nr_vcpus = vm->nr_vcpus,
 		.tsc_khz = vm->tsc_khz, .trace = cfg->trace, .host_kind = vm->host_kind,
 		.xen_extraversion = XENNER_XEN_EXTRAVERSION, .xen_cmdline = "",
+		.time_origin_tsc = origin_tsc, .time_origin_realtime_ns = origin_ns,
 		.entry = k.entry, .start_info = layout.start_info, .stack = layout.stack_end,
 		.pt_root_mfn = p2m[pt_root_pfn],
 		.pt_first_pfn = pv_layout_pfn(&layout, layout.pt_start),
@@ -198,5 +252,8 @@ int domain_run(const struct xenner_config *cfg)
 	/* Secondary vCPU threads wait until the guest brings them up (VCPUOP_up). */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_start(&vm->vcpus[i]);
-	return vm_wait(vm);
+	int status = vm_wait(vm);
+	if (cfg->stats)
+		stats_print(vm, stderr);
+	return status;
 }

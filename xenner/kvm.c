@@ -26,6 +26,7 @@ void kvm_open_vm(struct vm *vm)
 		{ KVM_CAP_USER_MEMORY, "user memory" },
 		{ KVM_CAP_EXT_CPUID, "CPUID setting" },
 		{ KVM_CAP_GET_TSC_KHZ, "TSC frequency" },
+		{ KVM_CAP_TSC_DEADLINE_TIMER, "TSC-deadline timer" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(caps); i++)
 		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
@@ -63,9 +64,13 @@ static void setup_cpuid(struct vm *vm, struct vcpu *v)
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
 		die("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	unsigned out = 0;
-	for (unsigned i = 0; i < c->nent; i++)
+	for (unsigned i = 0; i < c->nent; i++) {
+		/* KVM never reports the TSC-deadline timer here (it needs the irqchip): the stub's timers use it. */
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx |= 1u << 24;
 		if ((c->entries[i].function & 0xffffff00u) != 0x40000000u)
 			c->entries[out++] = c->entries[i];
+	}
 	if (out + 3 > (unsigned)n)
 		die("too many CPUID leaves");
 	struct kvm_cpuid_entry2 *e = &c->entries[out];

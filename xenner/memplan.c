@@ -64,7 +64,10 @@ int mem_plan_compute(struct mem_plan *p, unsigned guest_bits, uint64_t nr_pages,
 		p->shared_info_off = p->pt_off + p->pt_pages * PAGE_SIZE;
 		p->heap_off = p->shared_info_off + PAGE_SIZE;
 		p->heap_size = MiB + (uint64_t)nr_vcpus * 256 * 1024;
-		p->frame_info_off = p->heap_off + p->heap_size;
+		p->stats_off = p->heap_off + p->heap_size;
+		p->stats_size = ALIGN_UP((uint64_t)nr_vcpus * sizeof(struct stub_stats), PAGE_SIZE);
+		p->events_off = p->stats_off + p->stats_size;
+		p->frame_info_off = p->events_off + PAGE_SIZE;
 		p->frame_info_size = ALIGN_UP(p->max_mfn * MEMPLAN_FRAME_INFO_BYTES, PAGE_SIZE);
 		p->m2p_off = ALIGN_UP(p->frame_info_off + p->frame_info_size, TWO_MB);
 		uint64_t size = ALIGN_UP(p->m2p_off + p->m2p_size, TWO_MB);

@@ -111,6 +111,7 @@ static bool handle_hostcall(struct vcpu *v, uint32_t off)
 	/* The block lives in stub memory; copy it so the checks hold. */
 	struct hostcall hc;
 	memcpy(&hc, vm->stub + off, sizeof(hc));
+	v->hostcalls++;
 	if (hc.len > HOSTCALL_DATA_MAX)
 		hc.len = HOSTCALL_DATA_MAX;
 
@@ -223,6 +224,7 @@ static void *vcpu_thread(void *arg)
 			vm_finish(v->vm, EXIT_DIED);
 			return NULL;
 		}
+		v->exits++;
 		if (!handle_exit(v))
 			return NULL;
 	}

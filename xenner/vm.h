@@ -3,6 +3,7 @@
 #define XENNER_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
@@ -20,6 +21,7 @@ struct vcpu {
 	/* Secondary vCPUs wait for VCPUOP_up (a hostcall from the stub). */
 	bool start;
 	uint64_t start_rip, start_rdi, start_rsp;
+	uint64_t exits, hostcalls;      /* --stats */
 };
 
 struct vm {
@@ -37,6 +39,13 @@ struct vm {
 	unsigned tsc_khz;
 
 	uint64_t ap_entry;      /* stub virtual address of the secondary-vCPU entry */
+
+	/* events.c: event channels to and from the host backends */
+	int doorbell_fd, irq_fd;
+	uint64_t *to_host, *to_guest;
+	int input_fd;                           /* console input, -1 = none */
+	void (*input_fn)(struct vm *vm);
+	void (*poll_fn)(struct vm *vm);
 
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
@@ -62,6 +71,29 @@ void vcpu_start(struct vcpu *v);
 /* Record the exit status (first caller wins) and wake the main thread. */
 void vm_finish(struct vm *vm, int status);
 int vm_wait(struct vm *vm);
+
+/* events.c */
+void events_setup(struct vm *vm);
+void events_start(struct vm *vm);
+void events_register(unsigned port, void (*fn)(struct vm *, void *), void *opaque);
+void events_notify_guest(struct vm *vm, unsigned port);
+
+/* devices.c */
+struct xencons_interface;
+struct xenstore_domain_interface;
+struct devices_info {
+	unsigned domid, vcpus;
+	const char *name, *kernel, *ramdisk, *cmdline;
+	uint8_t uuid[16];
+	uint64_t memory_kib, store_mfn, console_mfn;
+	struct xencons_interface *console_page;
+	struct xenstore_domain_interface *store_page;
+};
+void devices_setup(struct vm *vm, const struct devices_info *d);
+
+/* stats.c */
+#include <stdio.h>
+void stats_print(struct vm *vm, FILE *out);
 
 /* hostkind.c */
 const char *host_kind_detect(void);

@@ -12,6 +12,7 @@ struct boot_params {
 	const char *host_kind;          /* "vmx", "svm", "pvm" */
 	const char *xen_extraversion;
 	const char *xen_cmdline;
+	uint64_t time_origin_tsc, time_origin_realtime_ns;     /* BOOT_PROP_TIME_ORIGIN */
 	/* guest start-of-day */
 	uint64_t entry, start_info, stack, pt_root_mfn, pt_first_pfn, pt_count;
 	uint64_t hypercall_page;

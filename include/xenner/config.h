@@ -16,6 +16,7 @@ struct xenner_config {
 	bool shuffle_frames;    /* --shuffle-frames SEED: random MFN order */
 	uint64_t shuffle_seed;
 	char *host_kind;        /* --host-kind: override detection (testing) */
+	bool stats;             /* --stats: print stub-entry counts at exit */
 };
 
 #define CONFIG_DEFAULT_MEMORY_MIB 128

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #endif
 
-#define STUB_ABI_VERSION 2
+#define STUB_ABI_VERSION 3
 #define STUB_MAGIC 0x4255545352454e58   /* "XENRSTUB" little endian */
 
 /*
@@ -106,6 +106,37 @@ _Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
 #endif
 
 /*
+ * Event channels to and from dom0 (the host's backends). The stub region
+ * holds two bitmaps of HOST_EVTCHN_PORTS bits at the "events" offset:
+ * to_host (dom0-side ports the guest signalled) then to_guest (dom0-side
+ * ports the host signalled: the stub delivers each to the guest port bound
+ * to it, the same number for the ports bound at boot). The guest's doorbell is a 32-bit write to
+ * HOST_DOORBELL_PORT (a KVM ioeventfd); the host's is an MSI with
+ * HOST_NOTIFY_VECTOR on vCPU 0 (a KVM irqfd).
+ */
+#define HOST_EVTCHN_PORTS   4096
+#define HOST_DOORBELL_PORT  0x0514
+#define HOST_NOTIFY_VECTOR  0xe0
+#define HOST_STORE_PORT     1       /* start_info.store_evtchn */
+#define HOST_CONSOLE_PORT   2       /* start_info.console.domU.evtchn */
+
+/*
+ * Stub-entry counters (--stats), one block per vCPU in the stub region: the
+ * stub counts every entry by cause; the host reads them at exit.
+ */
+#ifndef __ASSEMBLER__
+#define STATS_HYPERCALLS 64
+struct stub_stats {
+	uint64_t hypercall[STATS_HYPERCALLS];   /* by hypercall number (last: all others) */
+	uint64_t vector[256];                   /* exceptions and interrupts by vector */
+	uint64_t user_syscall;                  /* 64-bit guest user syscalls bounced to the kernel */
+	uint64_t upcall;                        /* event upcalls delivered */
+	uint64_t reserved[6];
+};
+_Static_assert(sizeof(struct stub_stats) == (64 + 256 + 8) * 8, "stub_stats layout");
+#endif
+
+/*
  * Boot description: a flattened device tree written by the host (libfdt)
  * and read once by the stub at start-up. Node and property names:
  */
@@ -119,12 +150,21 @@ _Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
 #define BOOT_PROP_HOST_KIND     "host-kind"       /* string: "vmx", "svm", "pvm" */
 #define BOOT_PROP_XEN_EXTRA     "xen-extraversion"/* string */
 #define BOOT_PROP_XEN_CMDLINE   "xen-cmdline"     /* string: XENVER_commandline */
+/*
+ * u64 guest TSC, u64 host CLOCK_REALTIME in ns at that TSC: Xen system
+ * time 0 and the shared_info wallclock. The host reads vCPU 0's TSC
+ * (KVM_GET_MSRS) between two realtime samples before any vCPU runs.
+ */
+#define BOOT_PROP_TIME_ORIGIN   "time-origin"
 /* /memory */
 #define BOOT_PROP_GUEST_NR_PAGES "guest-nr-pages" /* u64 */
 #define BOOT_PROP_MAX_MFN       "max-mfn"         /* u64: machine frames below this exist */
 #define BOOT_PROP_STUB_MADDR    "stub-maddr"      /* u64: machine address of the stub region */
 #define BOOT_PROP_STUB_SIZE     "stub-size"       /* u64 */
 #define BOOT_PROP_HEAP          "heap"            /* u64 offset, u64 size in the stub region */
+#define BOOT_PROP_EVENTS        "events"          /* u64 offset in the stub region: the two bitmaps */
+#define BOOT_PROP_DOM0_PORTS    "dom0-ports"      /* u32 list: guest ports bound to dom0 at boot */
+#define BOOT_PROP_STATS         "stats"           /* u64 offset in the stub region: stub_stats[nr_vcpus] */
 #define BOOT_PROP_FRAME_INFO    "frame-info"      /* u64 offset, u64 size in the stub region */
 #define BOOT_PROP_M2P           "m2p"             /* u64 offset, u64 size in the stub region */
 #define BOOT_PROP_SHARED_INFO   "shared-info-offset" /* u64 offset in the stub region */

@@ -35,6 +35,8 @@ struct mem_plan {
 	uint64_t shared_info_off;
 	uint64_t heap_off, heap_size;
 	uint64_t frame_info_off, frame_info_size;
+	uint64_t stats_off, stats_size;         /* struct stub_stats per vCPU */
+	uint64_t events_off;                    /* one page: to_host, to_guest bitmaps */
 	uint64_t m2p_off, m2p_size;     /* M2P table, 2 MiB aligned */
 	uint64_t stub_cr3;              /* GPA of the stub's root table */
 	uint64_t stub_virt;             /* where the stub region is mapped */

@@ -34,6 +34,8 @@ failed=0
 expect() {
 	case $1 in
 	crash)	want_status=2; want_line="crash test: crashing on purpose" ;;
+	reboot)	want_status=3; want_line="guest asked to reboot" ;;
+	badshutdown) want_status=4; want_line="unknown reason 200" ;;
 	*)	want_status=0; want_line="VERDICT: PASS $1" ;;
 	esac
 }
@@ -81,8 +83,8 @@ run_guest() {
 	elif ! grep -F -q -- "$want_line" "$out"; then
 		verdict=$(grep -F "VERDICT:" "$out" | head -n 1)
 		report_fail "$id" "no \"$want_line\" in the output${verdict:+ ($verdict)}" "$out"
-	elif [ "$name" = crash ] && grep -F -q "VERDICT:" "$out"; then
-		report_fail "$id" "printed a verdict after asking to crash" "$out"
+	elif [ "$want_status" -ne 0 ] && grep -F -q "VERDICT:" "$out"; then
+		report_fail "$id" "printed a verdict after asking to shut down" "$out"
 	else
 		echo "PASS: guest/$id"
 		passed=$((passed + 1))

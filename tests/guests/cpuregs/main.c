@@ -1,0 +1,221 @@
+/* cpuregs — fpu_taskswitch and #NM, set_debugreg/get_debugreg and #DB, as Xen has them. */
+#include "guest.h"
+#include "hypercall_cpu.h"
+#include "traps.h"
+
+const char guest_name[] = "cpuregs";
+
+#define DR6_DEFAULT 0xffff0ff0ul
+#define DR7_DEFAULT 0x00000400ul
+#define DR6_B0      0x1ul
+#define DR6_BS      0x4000ul
+#define TF          0x100ul
+
+/*
+ * fpu_probe(): fninit, then the x87 control word (0x037f). The #NM
+ * handler returns to the fninit itself: Xen has cleared TS by then.
+ * step_probe(): sets TF with popf; the nop after it completes and #DB
+ * reports step_probe_after. write_probe(p): a 4-byte store to *p.
+ */
+unsigned long fpu_probe(void);
+void step_probe(void);
+void write_probe(volatile uint32_t *p, uint32_t v);
+extern const char fpu_probe_insn[], step_probe_after[], write_probe_after[];
+#ifdef __x86_64__
+asm(".text\n"
+    ".globl fpu_probe, fpu_probe_insn, step_probe, step_probe_after, write_probe, write_probe_after\n"
+    "fpu_probe:\n"
+    "	sub $8, %rsp\n"
+    "fpu_probe_insn:\n"
+    "	fninit\n"
+    "	fnstcw (%rsp)\n"
+    "	movzwl (%rsp), %eax\n"
+    "	add $8, %rsp\n"
+    "	ret\n"
+    "step_probe:\n"
+    "	pushfq\n"
+    "	orl $0x100, (%rsp)\n"
+    "	popfq\n"
+    "	nop\n"
+    "step_probe_after:\n"
+    "	ret\n"
+    "write_probe:\n"
+    "	movl %esi, (%rdi)\n"
+    "write_probe_after:\n"
+    "	ret\n");
+#else
+asm(".text\n"
+    ".globl fpu_probe, fpu_probe_insn, step_probe, step_probe_after, write_probe, write_probe_after\n"
+    "fpu_probe:\n"
+    "	sub $4, %esp\n"
+    "fpu_probe_insn:\n"
+    "	fninit\n"
+    "	fnstcw (%esp)\n"
+    "	movzwl (%esp), %eax\n"
+    "	add $4, %esp\n"
+    "	ret\n"
+    "step_probe:\n"
+    "	pushfl\n"
+    "	orl $0x100, (%esp)\n"
+    "	popfl\n"
+    "	nop\n"
+    "step_probe_after:\n"
+    "	ret\n"
+    "write_probe:\n"
+    "	mov 4(%esp), %ecx\n"
+    "	mov 8(%esp), %eax\n"
+    "	movl %eax, (%ecx)\n"
+    "write_probe_after:\n"
+    "	ret\n");
+#endif
+
+static struct {
+	unsigned count;
+	unsigned long rip, rflags;
+} nm, db;
+
+static void on_nm(struct trap_ctx *t)
+{
+	nm.count++;
+	nm.rip = t->rip;
+}
+
+static void on_db(struct trap_ctx *t)
+{
+	db.count++;
+	db.rip = t->rip;
+	db.rflags = t->rflags;
+	t->rip_slot[2] &= ~TF;          /* rip, cs, rflags: stop stepping */
+}
+
+static void fpu_check(const char *what, unsigned want_nm)
+{
+	memset(&nm, 0, sizeof(nm));
+	unsigned long cw = fpu_probe();
+	check_eq(what, nm.count, want_nm);
+	if (want_nm)
+		check_eq("  #NM at the FPU instruction", nm.rip, (unsigned long)fpu_probe_insn);
+	check_eq("  x87 control word after fninit", cw, 0x037f);
+}
+
+static void fpu_taskswitch(void)
+{
+	printf("fpu_taskswitch\n");
+	check_rc("fpu_taskswitch(0)", HYPERVISOR_fpu_taskswitch(0), 0);
+	fpu_check("FPU use with TS clear: no #NM", 0);
+	check_rc("fpu_taskswitch(1)", HYPERVISOR_fpu_taskswitch(1), 0);
+	fpu_check("FPU use with TS set: one #NM, then the instruction runs", 1);
+	fpu_check("FPU use after the #NM: TS was cleared by the hypervisor", 0);
+	check_rc("fpu_taskswitch(1)", HYPERVISOR_fpu_taskswitch(1), 0);
+	check_rc("fpu_taskswitch(0)", HYPERVISOR_fpu_taskswitch(0), 0);
+	fpu_check("set then clear: no #NM", 0);
+	check_rc("fpu_taskswitch(-1) sets", HYPERVISOR_fpu_taskswitch(-1), 0);
+	fpu_check("TS set by a negative argument: one #NM", 1);
+#ifdef __x86_64__
+	check_rc("fpu_taskswitch(1 << 32): an int, so 0",
+		 hypercall2(__HYPERVISOR_fpu_taskswitch, 1ul << 32, 0), 0);
+	fpu_check("after fpu_taskswitch(1 << 32): no #NM", 0);
+#endif
+}
+
+/* get_debugreg returns the register as a long: take it as the unsigned word it is. */
+static unsigned long getdr(int reg)
+{
+	return (unsigned long)HYPERVISOR_get_debugreg(reg);
+}
+
+static volatile uint32_t watched __attribute__((aligned(8)));
+static char xbuf[sizeof(xen_extraversion_t)] __attribute__((aligned(8)));
+
+static void debug_registers(void)
+{
+	printf("set_debugreg / get_debugreg\n");
+	check_eq("initial dr6", getdr(6), DR6_DEFAULT);
+	check_eq("initial dr7", getdr(7), DR7_DEFAULT);
+	static const unsigned long addrs[4] = { 0x1000, 0x2008, 0x7ff0, 0xC0001000ul };
+	for (int i = 0; i < 4; i++) {
+		check_rc("set_debugreg(dr0-3, address)", HYPERVISOR_set_debugreg(i, addrs[i]), 0);
+		check_eq("  reads back", getdr(i), addrs[i]);
+	}
+	check_rc("set_debugreg(0, in the hypervisor hole)",
+		 HYPERVISOR_set_debugreg(0, HOLE_ADDR), -XEN_EPERM);
+	check_eq("  dr0 unchanged", getdr(0), addrs[0]);
+#ifdef __x86_64__
+	check_rc("set_debugreg(1, non-canonical)",
+		 HYPERVISOR_set_debugreg(1, 0x0000800000000000ul), -XEN_EPERM);
+	check_rc("set_debugreg(6, upper bits)", HYPERVISOR_set_debugreg(6, 1ul << 32), -XEN_EINVAL);
+	check_rc("set_debugreg(7, upper bits)", HYPERVISOR_set_debugreg(7, 1ul << 32), -XEN_EINVAL);
+#else
+	check_rc("set_debugreg(1, the read-only M2P)",
+		 HYPERVISOR_set_debugreg(1, 0xF5800000ul), -XEN_EPERM);
+#endif
+	check_rc("set_debugreg(7, GD)", HYPERVISOR_set_debugreg(7, 0x2000), -XEN_EPERM);
+	check_rc("set_debugreg(7, enabled I/O breakpoint)",
+		 HYPERVISOR_set_debugreg(7, 0x00020001), -XEN_EPERM);
+	check_rc("set_debugreg(8)", HYPERVISOR_set_debugreg(8, 0), -XEN_ENODEV);
+	check_rc("set_debugreg(-1)", HYPERVISOR_set_debugreg(-1, 0), -XEN_ENODEV);
+	check_rc("get_debugreg(8)", HYPERVISOR_get_debugreg(8), -XEN_ENODEV);
+	check_rc("get_debugreg(-1)", HYPERVISOR_get_debugreg(-1), -XEN_ENODEV);
+
+	check_rc("set_debugreg(6, 0)", HYPERVISOR_set_debugreg(6, 0), 0);
+	check_eq("  dr6 keeps its reserved bits", getdr(6), DR6_DEFAULT);
+	check_rc("set_debugreg(4, BS): DR4 is DR6", HYPERVISOR_set_debugreg(4, DR6_BS), 0);
+	check_eq("  dr6", getdr(6), DR6_DEFAULT | DR6_BS);
+	check_eq("  dr4 reads dr6", getdr(4), DR6_DEFAULT | DR6_BS);
+	check_rc("set_debugreg(6, 0)", HYPERVISOR_set_debugreg(6, 0), 0);
+	check_rc("set_debugreg(7, reserved bits 11-15 but GD)", HYPERVISOR_set_debugreg(7, 0xd800), 0);
+	check_eq("  dr7 (forced to the default)", getdr(7), DR7_DEFAULT);
+	check_eq("  dr5 reads dr7", getdr(5), DR7_DEFAULT);
+}
+
+static void debug_traps(void)
+{
+	printf("#DB: single step\n");
+	memset(&db, 0, sizeof(db));
+	step_probe();
+	if (check_eq("#DB taken", db.count, 1)) {
+		check_eq("  after the stepped instruction", db.rip, (unsigned long)step_probe_after);
+		check(db.rflags & TF, "  frame rflags 0x%lx has TF", db.rflags);
+		check_eq("  dr6 (BS)", getdr(6), DR6_DEFAULT | DR6_BS);
+	}
+	check_rc("set_debugreg(6, 0)", HYPERVISOR_set_debugreg(6, 0), 0);
+
+	printf("#DB: data breakpoint on a 4-byte write\n");
+	check_rc("dr0 = &watched", HYPERVISOR_set_debugreg(0, (unsigned long)&watched), 0);
+	check_rc("dr7 = L0, write, 4 bytes", HYPERVISOR_set_debugreg(7, 0x000d0001), 0);
+	check_eq("  dr7 reads back", getdr(7), 0x000d0401);
+	memset(&db, 0, sizeof(db));
+	write_probe(&watched, 5);
+	if (check_eq("#DB taken", db.count, 1)) {
+		check_eq("  after the write", db.rip, (unsigned long)write_probe_after);
+		check_eq("  dr6 (B0)", getdr(6) & 0xf, DR6_B0);
+	}
+	check_eq("the write happened", watched, 5);
+	check_rc("set_debugreg(6, 0)", HYPERVISOR_set_debugreg(6, 0), 0);
+
+	printf("#DB: the hypervisor writing a watched buffer is not the guest's #DB\n");
+	check_rc("dr0 = xbuf", HYPERVISOR_set_debugreg(0, (unsigned long)xbuf), 0);
+	memset(&db, 0, sizeof(db));
+	check_rc("xen_version(XENVER_extraversion, xbuf)",
+		 HYPERVISOR_xen_version(XENVER_extraversion, xbuf), 0);
+	check_eq("  no #DB for the guest", db.count, 0);
+	check_eq("  dr6 untouched", getdr(6), DR6_DEFAULT);
+	write_probe((volatile uint32_t *)xbuf, 0);
+	check_eq("  the breakpoint is still armed: the guest's own write traps", db.count, 1);
+	check_rc("set_debugreg(7, 0)", HYPERVISOR_set_debugreg(7, 0), 0);
+	check_rc("set_debugreg(6, 0)", HYPERVISOR_set_debugreg(6, 0), 0);
+	memset(&db, 0, sizeof(db));
+	write_probe((volatile uint32_t *)xbuf, 0);
+	check_eq("disarmed: no #DB", db.count, 0);
+}
+
+void guest_main(void)
+{
+	printf("cpuregs test (" GUEST_MODE ")\n");
+	trap_set_handler(1, on_db, false);
+	trap_set_handler(7, on_nm, false);
+	check_rc("set_trap_table", traps_install(), 0);
+	fpu_taskswitch();
+	debug_registers();
+	debug_traps();
+}

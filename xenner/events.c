@@ -1,0 +1,144 @@
+/* events.c — the host end of event channels: guest doorbells in, notifications out. */
+#include "vm.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <xenner/hostabi.h>
+#include <xenner/util.h>
+
+/*
+ * Guest -> host: the stub marks the dom0-side port in the to_host bitmap
+ * and writes HOST_DOORBELL_PORT; KVM turns that write into an eventfd
+ * signal (ioeventfd) without an exit to user space, and the event thread
+ * runs the port's handler. Host -> guest: the handler marks the guest's
+ * port in the to_guest bitmap and signals an irqfd, which KVM injects as
+ * an MSI with VEC_HOST_NOTIFY on vCPU 0; the stub sets those ports
+ * pending and upcalls the guest. Both bitmaps live in the stub region.
+ */
+#define HOST_NOTIFY_GSI 24
+
+struct port_handler {
+	void (*fn)(struct vm *vm, void *opaque);
+	void *opaque;
+};
+
+static struct port_handler handlers[HOST_EVTCHN_PORTS];
+
+void events_register(unsigned port, void (*fn)(struct vm *, void *), void *opaque)
+{
+	if (port >= HOST_EVTCHN_PORTS)
+		die("internal error: event port %u out of range", port);
+	handlers[port] = (struct port_handler){ fn, opaque };
+}
+
+static void setup_doorbell(struct vm *vm)
+{
+	vm->doorbell_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->doorbell_fd < 0)
+		die("eventfd: %s", strerror(errno));
+	struct kvm_ioeventfd io = {
+		.addr = HOST_DOORBELL_PORT, .len = 4, .fd = vm->doorbell_fd,
+		.flags = KVM_IOEVENTFD_FLAG_PIO,
+	};
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+		die("KVM_IOEVENTFD: %s", strerror(errno));
+}
+
+static void setup_irqfd(struct vm *vm)
+{
+	vm->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->irq_fd < 0)
+		die("eventfd: %s", strerror(errno));
+	struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[1];
+	} routing;
+	memset(&routing, 0, sizeof(routing));
+	routing.r.nr = 1;
+	routing.e[0].gsi = HOST_NOTIFY_GSI;
+	routing.e[0].type = KVM_IRQ_ROUTING_MSI;
+	routing.e[0].u.msi.address_lo = 0xfee00000u;    /* APIC ID 0: vCPU 0 */
+	routing.e[0].u.msi.data = HOST_NOTIFY_VECTOR;   /* fixed delivery, edge */
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &routing) < 0)
+		die("KVM_SET_GSI_ROUTING: %s", strerror(errno));
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)vm->irq_fd, .gsi = HOST_NOTIFY_GSI };
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		die("KVM_IRQFD: %s", strerror(errno));
+}
+
+void events_setup(struct vm *vm)
+{
+	setup_doorbell(vm);
+	setup_irqfd(vm);
+	vm->to_host = (uint64_t *)(vm->stub + vm->plan.events_off);
+	vm->to_guest = vm->to_host + HOST_EVTCHN_PORTS / 64;
+}
+
+void events_notify_guest(struct vm *vm, unsigned port)
+{
+	if (port >= HOST_EVTCHN_PORTS)
+		return;
+	__atomic_or_fetch(&vm->to_guest[port / 64], 1ull << (port % 64), __ATOMIC_SEQ_CST);
+	uint64_t one = 1;
+	if (write(vm->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_err("irqfd: %s", strerror(errno));
+}
+
+/* Run the handlers of every port the guest has signalled. */
+static void drain_doorbells(struct vm *vm)
+{
+	uint64_t n;
+	while (read(vm->doorbell_fd, &n, sizeof(n)) > 0)
+		;
+	for (unsigned w = 0; w < HOST_EVTCHN_PORTS / 64; w++) {
+		uint64_t bits = __atomic_exchange_n(&vm->to_host[w], 0, __ATOMIC_SEQ_CST);
+		while (bits) {
+			unsigned port = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			if (handlers[port].fn)
+				handlers[port].fn(vm, handlers[port].opaque);
+		}
+	}
+}
+
+/*
+ * The event thread: doorbells, plus one optional extra fd (console input)
+ * whose handler runs when it is readable.
+ */
+static void *event_thread(void *arg)
+{
+	struct vm *vm = arg;
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = vm->doorbell_fd, .events = POLLIN },
+			{ .fd = vm->input_fd, .events = POLLIN },
+		};
+		int n = poll(p, vm->input_fd >= 0 ? 2 : 1, 100);
+		if (n < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		if (p[0].revents & POLLIN)
+			drain_doorbells(vm);
+		if (vm->input_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)) && vm->input_fn)
+			vm->input_fn(vm);
+		if (vm->poll_fn)
+			vm->poll_fn(vm);        /* retries, e.g. console output that blocked */
+	}
+	return NULL;
+}
+
+void events_start(struct vm *vm)
+{
+	pthread_t t;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int r = pthread_create(&t, NULL, event_thread, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		die("cannot start the event thread: %s", strerror(r));
+}
