@@ -14,7 +14,8 @@
 
 struct insn {
 	unsigned len, width;            /* bytes; operand size 4 or 8 */
-	enum { OP_MOV_REG, OP_MOV_IMM, OP_XCHG, OP_CMPXCHG, OP_CMPXCHG8B } op;
+	enum { OP_MOV_REG, OP_MOV_IMM, OP_XCHG, OP_CMPXCHG, OP_CMPXCHG8B,
+	       OP_AND_IMM, OP_OR_IMM, OP_BTS_IMM, OP_BTR_IMM } op;
 	unsigned reg;                   /* source register number (0-15) */
 	uint64_t imm;
 };
@@ -41,6 +42,7 @@ static bool decode(const uint8_t *b, size_t max, struct insn *in)
 	if (opsize16 || i + 2 > max)
 		return false;
 	in->width = (rex & 8) ? 8 : 4;
+	unsigned imm_size = 0;
 	uint8_t op = b[i++];
 	if (op == 0x0f) {
 		op = b[i++];
@@ -48,8 +50,17 @@ static bool decode(const uint8_t *b, size_t max, struct insn *in)
 			in->op = OP_CMPXCHG;
 		else if (op == 0xc7)
 			in->op = OP_CMPXCHG8B;
-		else
+		else if (op == 0xba) {
+			in->op = OP_BTS_IMM;    /* reg field picks bts (5) or btr (6) below */
+			imm_size = 1;
+		} else
 			return false;
+	} else if (op == 0x80 || op == 0x81 || op == 0x83) {
+		/* and/or with an immediate: clear_bit/set_bit on a PTE (Linux's ptep_*). */
+		in->op = OP_AND_IMM;
+		if (op == 0x80)
+			in->width = 1;
+		imm_size = op == 0x81 ? 4 : 1;
 	} else if (op == 0x89) {
 		in->op = OP_MOV_REG;
 	} else if (op == 0xc7) {
@@ -72,6 +83,18 @@ static bool decode(const uint8_t *b, size_t max, struct insn *in)
 	}
 	if (in->op == OP_MOV_IMM && reg != 0)
 		return false;
+	if (in->op == OP_AND_IMM) {
+		if (reg == 1)
+			in->op = OP_OR_IMM;
+		else if (reg != 4)
+			return false;
+	}
+	if (in->op == OP_BTS_IMM) {
+		if (reg == 6)
+			in->op = OP_BTR_IMM;
+		else if (reg != 5)
+			return false;
+	}
 	in->reg = reg | ((rex & 4) ? 8 : 0);
 	if (rm == 4) {                          /* SIB */
 		if (i >= max)
@@ -86,7 +109,16 @@ static bool decode(const uint8_t *b, size_t max, struct insn *in)
 		i += 1;
 	else if (mod == 2)
 		i += 4;
-	if (in->op == OP_MOV_IMM) {
+	if (imm_size) {
+		if (i + imm_size > max)
+			return false;
+		if (imm_size == 1)
+			in->imm = (uint64_t)(int64_t)(int8_t)b[i];
+		else
+			in->imm = (uint64_t)(int64_t)(int32_t)(b[i] | b[i + 1] << 8 | b[i + 2] << 16 |
+							       (uint32_t)b[i + 3] << 24);
+		i += imm_size;
+	} else if (in->op == OP_MOV_IMM) {
 		if (i + 4 > max)
 			return false;
 		int32_t imm = (int32_t)(b[i] | b[i + 1] << 8 | b[i + 2] << 16 | (uint32_t)b[i + 3] << 24);
@@ -114,6 +146,58 @@ static ulong *gpr(struct regs *r, unsigned n)
 	return n < 16 ? map[n] : NULL;
 }
 
+/*
+ * and/or/bts/btr with an immediate on part of an entry: a read-modify-write
+ * of the whole entry, validated like any other update. Retried if the CPU
+ * sets accessed/dirty bits in between. Flags: ZF for and/or, CF for bt*.
+ */
+static bool emulate_rmw(struct regs *r, const struct insn *in, uint64_t l1_mfn, unsigned idx,
+			ulong cr2)
+{
+	unsigned shift = (unsigned)(cr2 & 7) * 8, bits = in->width * 8;
+	uint64_t mask = bits == 64 ? ~0ull : ((1ull << bits) - 1);
+	for (int tries = 0; tries < 4; tries++) {
+		uint64_t *t = map_mfn(l1_mfn);
+		uint64_t cur = t[idx];
+		unmap_mfn(t);
+		uint64_t part = (cur >> shift) & mask, res;
+		bool cf = false;
+		switch (in->op) {
+		case OP_AND_IMM:
+			res = part & (in->imm & mask);
+			break;
+		case OP_OR_IMM:
+			res = part | (in->imm & mask);
+			break;
+		default: {
+			unsigned bit = (unsigned)(in->imm % bits);
+			cf = (part >> bit) & 1;
+			res = in->op == OP_BTS_IMM ? part | (1ull << bit) : part & ~(1ull << bit);
+		}
+		}
+		uint64_t val = (cur & ~(mask << shift)) | (res << shift);
+		uint64_t old = cur;
+		mmu_lock();
+		int rc = mmu_ptwr_update(l1_mfn, idx, &old, val, true);
+		mmu_unlock();
+		if (rc < 0)
+			return false;
+		if (rc == 1)
+			continue;               /* the entry changed under us: again */
+		if (in->op == OP_AND_IMM || in->op == OP_OR_IMM) {
+			r->flags &= ~0x8c5ul;   /* OF SF ZF PF CF */
+			if (!res)
+				r->flags |= 0x40ul;
+		} else {
+			r->flags = (r->flags & ~1ul) | (cf ? 1ul : 0);
+		}
+		r->ip += in->len;
+		flush_tlb_local();
+		return true;
+	}
+	return false;
+}
+
 bool emulate_ptwr(struct regs *r, ulong cr2);
 bool emulate_ptwr(struct regs *r, ulong cr2)
 {
@@ -132,6 +216,8 @@ bool emulate_ptwr(struct regs *r, ulong cr2)
 	if (mmu_translate(cr2, &l1_mfn))
 		return false;
 	unsigned idx = (unsigned)((cr2 & (PAGE_SIZE - 1)) >> 3);
+	if (in.op >= OP_AND_IMM)
+		return emulate_rmw(r, &in, l1_mfn, idx, cr2);
 	bool high_half = in.width == 4 && (cr2 & 4);
 
 	uint64_t src;
