@@ -1,7 +1,7 @@
 #!/bin/bash
 # run-all.sh — the system tests: Debian's cloud and generic kernels, 1 and 2 vCPUs, under xenner.
 #
-#   tests/system/run-all.sh XENNER [--timeout S]
+#   tests/system/run-all.sh XENNER [--timeout S] [--only "cloud-1 ..."] [--skip-reason TEXT]
 #
 # Fetches both kernels (tests/system/fetch-kernels.sh) and builds the
 # initramfs (tests/system/mkinitramfs.sh) once, on this host, then runs
@@ -30,14 +30,16 @@ VM_SMP=2
 
 die() { echo "FAIL: system/setup: $*"; exit 1; }
 
-# run_configs XENNER CLOUD GENERIC INITRAMFS TIMEOUT: the four boots, here.
+# run_configs XENNER CLOUD GENERIC INITRAMFS TIMEOUT CONFIGS: the boots, here.
+# CONFIGS: space-separated flavour-vcpus pairs, e.g. "cloud-1 generic-2".
 run_configs() {
-	local xenner=$1 cloud=$2 generic=$3 initramfs=$4 timeout=$5
-	local flavour kernel n rc failed=0 retry=()
-	for flavour in cloud generic; do
+	local xenner=$1 cloud=$2 generic=$3 initramfs=$4 timeout=$5 configs=$6
+	local flavour kernel n rc failed=0 retry=() c
+	for c in $configs; do
+		flavour=${c%-*} n=${c#*-}
 		kernel=$cloud
 		[ "$flavour" = cloud ] || kernel=$generic
-		for n in 1 2; do
+		{
 			rc=0
 			bash "$HERE/boot-debian.sh" "$xenner" --flavour "$flavour" --vcpus "$n" \
 				--memory "$MEMORY" --timeout "$timeout" --kernel "$kernel" \
@@ -46,13 +48,13 @@ run_configs() {
 			# Two timeouts in a row: xenner hangs, this is no stall; do
 			# not spend two limits on each remaining configuration.
 			[ "$rc" != 3 ] || retry=(--no-retry)
-		done
+		}
 	done
 	return "$failed"
 }
 
 if [ "${1:-}" = --configs ]; then
-	[ $# = 6 ] || { echo "usage: $0 --configs XENNER CLOUD GENERIC INITRAMFS TIMEOUT" >&2; exit 2; }
+	[ $# = 7 ] || { echo "usage: $0 --configs XENNER CLOUD GENERIC INITRAMFS TIMEOUT CONFIGS" >&2; exit 2; }
 	shift
 	run_configs "$@"
 	exit
@@ -62,8 +64,15 @@ fi
 XENNER=$1
 shift
 TIMEOUT=180
+ALL_CONFIGS="cloud-1 cloud-2 generic-1 generic-2"
+ONLY=$ALL_CONFIGS
+SKIP_REASON=""
 while [ $# -gt 0 ]; do
 	case $1 in
+	--only) [ $# -ge 2 ] || { echo "run-all: --only needs a list" >&2; exit 2; }
+		ONLY=$2; shift 2 ;;
+	--skip-reason) [ $# -ge 2 ] || { echo "run-all: --skip-reason needs a text" >&2; exit 2; }
+		SKIP_REASON=$2; shift 2 ;;
 	--timeout) [ $# -ge 2 ] || { echo "run-all: --timeout needs a value" >&2; exit 2; }
 		TIMEOUT=$2; shift 2 ;;
 	--timeout=*) TIMEOUT=${1#*=}; shift ;;
@@ -72,6 +81,13 @@ while [ $# -gt 0 ]; do
 done
 [[ $TIMEOUT =~ ^[1-9][0-9]{0,4}$ ]] || { echo "run-all: --timeout: '$TIMEOUT' is not a number of seconds" >&2; exit 2; }
 if [ ! -f "$XENNER" ] || [ ! -x "$XENNER" ]; then die "$XENNER is not an executable"; fi
+for c in $ONLY; do
+	[[ " $ALL_CONFIGS " == *" $c "* ]] || { echo "run-all: --only: unknown configuration '$c'" >&2; exit 2; }
+done
+# Configurations left out are counted and say why: never a silent skip.
+for c in $ALL_CONFIGS; do
+	[[ " $ONLY " == *" $c "* ]] || echo "SKIP: system/${c%-*}-${c#*-}vcpu: ${SKIP_REASON:-not selected (--only)}"
+done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/system-tests.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -97,13 +113,14 @@ fi
 
 kind=$("$ROOT/tests/vm/host-kind")
 if [ "$kind" = vmx ] || [ "$kind" = svm ]; then
-	run_configs "$XENNER" "$CLOUD" "$GENERIC" "$WORK/initramfs.cpio.gz" "$TIMEOUT"
+	run_configs "$XENNER" "$CLOUD" "$GENERIC" "$WORK/initramfs.cpio.gz" "$TIMEOUT" "$ONLY"
 	exit
 fi
 
 # One VM for all four boots. Its limit: two attempts of each boot at most,
 # plus the VM's own boot and some slack.
-vm_timeout=$((4 * (2 * TIMEOUT + 30) + 180))
+n_configs=$(wc -w <<<"$ONLY")
+vm_timeout=$((n_configs * (2 * TIMEOUT + 30) + 180))
 echo "INFO: system: host KVM is '$kind': running the four boots inside the faithful-KVM test VM (tests/vm/xvm)"
 rc=0
 "$ROOT/tests/vm/xvm" --timeout "$vm_timeout" --memory "$VM_MEMORY" --smp "$VM_SMP" \
@@ -113,7 +130,7 @@ rc=0
 	--add "$CLOUD:/xvm/kernels/vmlinuz-cloud" --add "$GENERIC:/xvm/kernels/vmlinuz-generic" \
 	--add "$WORK/initramfs.cpio.gz:/xvm/initramfs.cpio.gz" -- \
 	bash /xvm/system/run-all.sh --configs /xvm/xenner /xvm/kernels/vmlinuz-cloud \
-	/xvm/kernels/vmlinuz-generic /xvm/initramfs.cpio.gz "$TIMEOUT" || rc=$?
+	/xvm/kernels/vmlinuz-generic /xvm/initramfs.cpio.gz "$TIMEOUT" "$ONLY" || rc=$?
 case $rc in
 0|1) ;;
 124) echo "FAIL: system/vm: the test VM ran out of its $vm_timeout s limit" ;;
