@@ -8,7 +8,6 @@
 #define STUB_LDT  0xe040
 
 extern const uint32_t trap_entries[256];       /* entry32.S */
-void stub_exit_to(struct regs *frame) __attribute__((noreturn));
 
 struct tss32 {
 	uint32_t prev, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
@@ -144,13 +143,6 @@ void arch_write_cr3(uint64_t maddr)
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uint32_t)maddr) : "memory");
 }
 
-ulong arch_read_cr2(void)
-{
-	ulong v;
-	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
 /* mov $nr,%eax; int $0x82; ret — the iret entry pushes %eax first and never returns. */
 void arch_fill_hypercall_page(uint8_t *page)
 {
@@ -204,16 +196,4 @@ void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents)
 	__asm__ volatile("lldt %w0" : : "r"(STUB_LDT));
 }
 
-void arch_enter_guest(struct vcpu *v, struct regs *r)
-{
-	struct regs *frame = (struct regs *)(v->stack_top - sizeof(*frame));
-	*frame = *r;
-	stub_exit_to(frame);
-}
-
-void arch_halt(void)
-{
-	for (;;)
-		__asm__ volatile("cli; hlt");
-}
 #endif

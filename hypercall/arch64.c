@@ -14,7 +14,6 @@
 
 extern const uint64_t trap_entries[256];        /* entry64.S */
 extern char syscall_entry[], syscall_entry_compat[];
-void stub_exit_to(struct regs *frame) __attribute__((noreturn));
 
 struct tss64 {
 	uint32_t reserved0;
@@ -122,13 +121,6 @@ void arch_write_cr3(uint64_t maddr)
 	__asm__ volatile("mov %0, %%cr3" : : "r"(maddr) : "memory");
 }
 
-ulong arch_read_cr2(void)
-{
-	ulong v;
-	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
 /*
  * Each 32-byte entry saves the registers syscall clobbers, as Xen's page
  * does: push %rcx; push %r11; mov $nr,%eax; syscall; pop %r11; pop %rcx; ret.
@@ -216,16 +208,4 @@ void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents)
 	__asm__ volatile("lldt %w0" : : "r"(STUB_LDT));
 }
 
-void arch_enter_guest(struct vcpu *v, struct regs *r)
-{
-	struct regs *frame = (struct regs *)(v->stack_top - sizeof(*frame));
-	*frame = *r;
-	stub_exit_to(frame);
-}
-
-void arch_halt(void)
-{
-	for (;;)
-		__asm__ volatile("cli; hlt");
-}
 #endif

