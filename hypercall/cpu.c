@@ -14,7 +14,8 @@ ulong arch_read_cr2(void)
 void arch_enter_guest(struct vcpu *v, struct regs *r)
 {
 	struct regs *frame = (struct regs *)(v->stack_top - sizeof(*frame));
-	*frame = *r;
+	/* r may sit on this same stack, just below frame (a starting vCPU): they can overlap. */
+	memmove(frame, r, sizeof(*frame));
 	stub_exit_to(frame);
 }
 
