@@ -125,6 +125,14 @@ static void msr_result(struct regs *r, uint64_t v)
 #endif
 }
 
+/* The host CPU's vendor decides which vMCE capabilities Xen shows. */
+static bool cpu_is_intel(void)
+{
+	uint32_t out[4];
+	native_cpuid(0, 0, out);
+	return !memcmp(&out[1], "Genu", 4) && !memcmp(&out[3], "ineI", 4) && !memcmp(&out[2], "ntel", 4);
+}
+
 static bool emulate_wrmsr(struct vcpu *v, struct regs *r)
 {
 	uint32_t msr = (uint32_t)*reg_ptr(r, 1);
@@ -155,9 +163,13 @@ static bool emulate_wrmsr(struct vcpu *v, struct regs *r)
 			v->cb.gs_base_kernel = val;
 		return true;
 #endif
-	default:
+	default: {
+		int mce = vmce_wrmsr(&v->vmce, cpu_is_intel(), msr, val);
+		if (mce)
+			return mce > 0;
 		trace(TRACE_TRAPS, "wrmsr %x = %llx refused (#GP)", msr, (unsigned long long)val);
 		return false;
+	}
 	}
 }
 
@@ -179,9 +191,16 @@ static bool emulate_rdmsr(struct vcpu *v, struct regs *r)
 	case MSR_EFER:
 		msr_result(r, rdmsr64(MSR_EFER));
 		return true;
-	default:
+	default: {
+		uint64_t val;
+		int mce = vmce_rdmsr(&v->vmce, cpu_is_intel(), msr, &val);
+		if (mce > 0)
+			msr_result(r, val);
+		if (mce)
+			return mce > 0;
 		trace(TRACE_TRAPS, "rdmsr %x refused (#GP)", msr);
 		return false;
+	}
 	}
 }
 

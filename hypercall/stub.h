@@ -13,6 +13,7 @@
 #include "callback.h"
 #include "evtchn.h"
 #include "vtime.h"
+#include "vmce.h"
 
 #if STUB_BITS != 64 && STUB_BITS != 32
 #error "build the stub with -DSTUB_BITS=64 or 32"
@@ -115,6 +116,7 @@ struct vcpu {
 	void *ctxt;                     /* the vcpu_guest_context it was initialised with */
 	struct vcpu_ev ev;              /* evtchn.c */
 	struct vcpu_time tm;            /* time.c */
+	struct vmce vmce;               /* machine-check MSRs (vmce.c) */
 };
 
 /* Boot description, parsed once from the FDT (boot.c). */
