@@ -275,7 +275,7 @@ void time_kick(struct vcpu *v)
 	timers_run(v);
 }
 
-/* Apply a timer change to v: now if it is the current vCPU or not running, else at its next kick. */
+/* Apply a timer change to v: now if it is the current vCPU, else at its next kick. */
 static void timers_changed(struct vcpu *v)
 {
 	if (v == current())

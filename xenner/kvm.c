@@ -65,7 +65,8 @@ static void setup_cpuid(struct vm *vm, struct vcpu *v)
 		die("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	unsigned out = 0;
 	for (unsigned i = 0; i < c->nent; i++) {
-		/* KVM never reports the TSC-deadline timer here (it needs the irqchip): the stub's timers use it. */
+		/* KVM never reports the TSC-deadline timer here (it needs the
+		 * in-kernel irqchip); the stub's timers use it. */
 		if (c->entries[i].function == 1)
 			c->entries[i].ecx |= 1u << 24;
 		if ((c->entries[i].function & 0xffffff00u) != 0x40000000u)
