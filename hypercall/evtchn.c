@@ -14,14 +14,12 @@
 
 static void ev_lock(void)
 {
-	while (__atomic_exchange_n(&dom.ev.lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&dom.ev.lock, __ATOMIC_RELAXED))
-			__asm__ volatile("pause");
+	spin_lock(&dom.ev.lock);
 }
 
 static void ev_unlock(void)
 {
-	__atomic_store_n(&dom.ev.lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&dom.ev.lock);
 }
 
 static struct {
@@ -150,6 +148,7 @@ void evtchn_interrupt(struct vcpu *v, struct regs *r, unsigned vector)
 	case VEC_KICK:
 		/* The upcall check on the way back to the guest does the rest. */
 		apic_eoi();
+		tlb_service_requests(v);
 		time_kick(v);
 		break;
 	case VEC_HOST_NOTIFY:

@@ -17,14 +17,12 @@ static volatile int gnttab_lock_word;
 
 static void gnttab_lock(void)
 {
-	while (__atomic_exchange_n(&gnttab_lock_word, 1, __ATOMIC_ACQUIRE))
-		while (gnttab_lock_word)
-			__asm__ volatile("pause");
+	spin_lock(&gnttab_lock_word);
 }
 
 static void gnttab_unlock(void)
 {
-	__atomic_store_n(&gnttab_lock_word, 0, __ATOMIC_RELEASE);
+	spin_unlock(&gnttab_lock_word);
 }
 
 enum domain_ref domain_lookup(uint16_t domid)

@@ -81,14 +81,12 @@ static unsigned entries_in(unsigned level)
 
 void mmu_lock(void)
 {
-	while (__atomic_exchange_n(&mmu_lock_word, 1, __ATOMIC_ACQUIRE))
-		while (mmu_lock_word)
-			__asm__ volatile("pause");
+	spin_lock(&mmu_lock_word);
 }
 
 void mmu_unlock(void)
 {
-	__atomic_store_n(&mmu_lock_word, 0, __ATOMIC_RELEASE);
+	spin_unlock(&mmu_lock_word);
 }
 
 static struct frame *frame(uint64_t mfn)
@@ -229,6 +227,9 @@ static int get_page_type_flags(uint64_t mfn, enum frame_type type, uint32_t flav
 	}
 	if (f->count & PGC_XEN_SHARED)
 		return -XEN_EINVAL;
+	/* No vCPU may still hold a writable translation of a page table to be. */
+	if (type != PGT_writable)
+		tlb_before_type_change();
 	f->type = (uint32_t)type << PGT_TYPE_SHIFT | flavour | 1;
 	if ((type >= PGT_l1 && type <= PGT_l4) || type == PGT_seg_desc) {
 		int rc = type == PGT_seg_desc ? validate_seg_desc_page(mfn)
@@ -251,6 +252,8 @@ static void put_page_type(uint64_t mfn)
 		enum frame_type t = TYPE_OF(f);
 		if (t >= PGT_l1 && t <= PGT_l4 && (f->type & PGT_VALIDATED))
 			devalidate_table(mfn, (unsigned)(t - PGT_l1 + 1));
+		if (t == PGT_writable)
+			tlb_writable_dropped();
 		f->type = 0;
 		return;
 	}
@@ -309,6 +312,12 @@ static int get_entry(uint64_t *e, unsigned level, unsigned idx)
 		return -XEN_EINVAL;
 	}
 	if (level == 1) {
+		/*
+		 * PV guests are shown no PGE (Xen's CPUID policy), and a global
+		 * entry would outlive the CR3 switches that keep guest user space
+		 * out of guest kernel memory: the bit is dropped.
+		 */
+		v &= ~_PAGE_GLOBAL;
 		/* Xen: a frame that is not ours is -EBUSY, one that is not memory -EPERM. */
 		if (!frame(mfn) || !mfn_is_memory(mfn))
 			return -XEN_EPERM;
@@ -352,6 +361,9 @@ static int get_entry(uint64_t *e, unsigned level, unsigned idx)
 #if STUB_BITS == 64
 	if (!rc)
 		*e = v | _PAGE_USER;
+#else
+	if (!rc)
+		*e = v;
 #endif
 	return rc;
 }
@@ -682,17 +694,29 @@ int mmu_ptwr_update(uint64_t l1_mfn, unsigned idx, uint64_t *old, uint64_t val, 
 	return mod_entry(l1_mfn, idx, val, false);
 }
 
-static void flush_after(ulong flags, ulong va)
+/* A guest vCPU bitmap (MMUEXT_*_MULTI, UVMF_MULTI): one guest word, as many bits as vCPUs. */
+static int guest_vcpumask(ulong ptr, uint64_t *mask)
 {
-	switch (flags & UVMF_FLUSHTYPE_MASK) {
-	case UVMF_TLB_FLUSH:
-		flush_tlb_local();
-		break;
-	case UVMF_INVLPG:
-		invlpg_local(va);
-		break;
-	}
-	/* Other vCPUs: remote flushes arrive with SMP support. */
+	ulong m;
+	if (copy_from_guest(&m, ptr, sizeof(m)))
+		return -XEN_EFAULT;
+	*mask = m;
+	return 0;
+}
+
+/* update_va_mapping's flags: flush type, and whose TLBs (local, all, or a guest bitmap). */
+static int flush_after(struct vcpu *v, ulong flags, ulong va)
+{
+	ulong type = flags & UVMF_FLUSHTYPE_MASK, whom = flags & ~UVMF_FLUSHTYPE_MASK;
+	if (type != UVMF_TLB_FLUSH && type != UVMF_INVLPG)
+		return 0;
+	uint64_t mask = 1ull << v->id;
+	if (whom == UVMF_ALL)
+		mask = TLB_EVERY_VCPU;
+	else if (whom != UVMF_LOCAL && guest_vcpumask(whom, &mask))
+		return -XEN_EFAULT;
+	tlb_flush(mask, type == UVMF_INVLPG ? va : TLB_ALL);
+	return 0;
 }
 
 long do_update_va_mapping(HC_ARGS)
@@ -721,7 +745,7 @@ long do_update_va_mapping(HC_ARGS)
 		trace(TRACE_MMU, "mmu: update_va_mapping %lx = %llx refused", va,
 		      (unsigned long long)val);
 	else
-		flush_after(flags, va);
+		rc = flush_after(current(), flags, va);
 	return rc;
 }
 
@@ -810,27 +834,28 @@ static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
 		return new_baseptr(v, mfn, true);
 	case MMUEXT_TLB_FLUSH_MULTI:
 	case MMUEXT_INVLPG_MULTI: {
-		ulong mask;
-		if (copy_from_guest(&mask, (ulong)op->arg2.vcpumask.p, sizeof(mask)))
-			return -XEN_EINVAL;
-		/* Other vCPUs' TLBs: remote flushes arrive with the SMP IPIs. */
-		if (!(mask & (1ul << v->id)))
-			return 0;
+		uint64_t mask;
+		if (guest_vcpumask((ulong)op->arg2.vcpumask.p, &mask))
+			return -XEN_EINVAL;     /* Xen's mmuext_op, unlike update_va_mapping */
 		if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
-			flush_tlb_local();
+			tlb_flush(mask, TLB_ALL);
 		else if (arch_guest_va_ok(op->arg1.linear_addr, 1))
-			invlpg_local(op->arg1.linear_addr);
+			tlb_flush(mask, op->arg1.linear_addr);
 		return 0;
 	}
 	case MMUEXT_TLB_FLUSH_LOCAL:
+		tlb_flush_local_full();
+		return 0;
 	case MMUEXT_TLB_FLUSH_ALL:
-		flush_tlb_local();
+		tlb_flush(TLB_EVERY_VCPU, TLB_ALL);
 		return 0;
 	case MMUEXT_INVLPG_LOCAL:
+		if (arch_guest_va_ok(op->arg1.linear_addr, 1))
+			invlpg_local(op->arg1.linear_addr);
+		return 0;
 	case MMUEXT_INVLPG_ALL:
-		if (!arch_guest_va_ok(op->arg1.linear_addr, 1))
-			return 0;
-		invlpg_local(op->arg1.linear_addr);
+		if (arch_guest_va_ok(op->arg1.linear_addr, 1))
+			tlb_flush(TLB_EVERY_VCPU, op->arg1.linear_addr);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
 		return -XEN_EACCES;             /* a domU has no cache-flush permission */

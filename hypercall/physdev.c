@@ -25,14 +25,12 @@ _Static_assert(NR_PIRQS <= 64, "pirq_allocated is one word");
 
 static void pd_lock(void)
 {
-	while (__atomic_exchange_n(&pd.lock, 1, __ATOMIC_ACQUIRE))
-		while (pd.lock)
-			__asm__ volatile("pause");
+	spin_lock(&pd.lock);
 }
 
 static void pd_unlock(void)
 {
-	__atomic_store_n(&pd.lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&pd.lock);
 }
 
 /* Xen's get_free_pirq: GSI pirqs from 16 up, others from the top down. */

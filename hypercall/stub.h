@@ -14,6 +14,7 @@
 #include "evtchn.h"
 #include "vtime.h"
 #include "vmce.h"
+#include "smp.h"
 
 #if STUB_BITS != 64 && STUB_BITS != 32
 #error "build the stub with -DSTUB_BITS=64 or 32"
@@ -117,6 +118,7 @@ struct vcpu {
 	struct vcpu_ev ev;              /* evtchn.c */
 	struct vcpu_time tm;            /* time.c */
 	struct vmce vmce;               /* machine-check MSRs (vmce.c) */
+	struct vcpu_tlb tlb;            /* flush requests (smp.c) */
 };
 
 /* Boot description, parsed once from the FDT (boot.c). */

@@ -251,13 +251,12 @@ void time_timer_interrupt(struct vcpu *v)
 
 static void remote_lock(struct vcpu_time *tm)
 {
-	while (__atomic_exchange_n(&tm->remote_lock, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
+	spin_lock(&tm->remote_lock);
 }
 
 static void remote_unlock(struct vcpu_time *tm)
 {
-	__atomic_store_n(&tm->remote_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&tm->remote_lock);
 }
 
 void time_kick(struct vcpu *v)

@@ -151,8 +151,9 @@ void vcpu_context_regs(struct vcpu *v, struct regs *r)
 static long vcpu_down_self(struct vcpu *v)
 {
 	v->up = false;
-	while (!v->up)
-		__asm__ volatile("pause" ::: "memory");
+	while (!__atomic_load_n(&v->up, __ATOMIC_SEQ_CST))
+		cpu_relax();
+	tlb_flush_local_full();
 	return 0;
 }
 

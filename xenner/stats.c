@@ -28,6 +28,7 @@ void stats_print(struct vm *vm, FILE *out)
 			sum.vector[i] += s[c].vector[i];
 		sum.user_syscall += s[c].user_syscall;
 		sum.upcall += s[c].upcall;
+		sum.tlb_ipi += s[c].tlb_ipi;
 	}
 	uint64_t total = sum.user_syscall, exits = 0, hostcalls = 0;
 	for (unsigned i = 0; i < STATS_HYPERCALLS; i++)
@@ -68,4 +69,7 @@ void stats_print(struct vm *vm, FILE *out)
 	if (sum.upcall)
 		fprintf(out, "xenner: stats:   %-34s %12llu\n", "event upcalls delivered",
 			(unsigned long long)sum.upcall);
+	if (sum.tlb_ipi)
+		fprintf(out, "xenner: stats:   %-34s %12llu\n", "TLB flushes asked of other vCPUs",
+			(unsigned long long)sum.tlb_ipi);
 }

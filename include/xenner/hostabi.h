@@ -131,7 +131,8 @@ struct stub_stats {
 	uint64_t vector[256];                   /* exceptions and interrupts by vector */
 	uint64_t user_syscall;                  /* 64-bit guest user syscalls bounced to the kernel */
 	uint64_t upcall;                        /* event upcalls delivered */
-	uint64_t reserved[6];
+	uint64_t tlb_ipi;                       /* TLB-flush requests sent to other vCPUs */
+	uint64_t reserved[5];
 };
 _Static_assert(sizeof(struct stub_stats) == (64 + 256 + 8) * 8, "stub_stats layout");
 #endif
