@@ -136,6 +136,8 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code64, 
 #define EFER_LME 0x100u
 #define EFER_LMA 0x400u
 #define EFER_NX 0x800u
+/* PAE PDPTE bits 1-2 and 5-8: reserved (SDM 4.4.1). */
+#define PDPTE_RESERVED_LOW 0x1e6ull
 
 /*
  * vCPU 0 enters the stub directly in its final mode: long mode (64-bit
@@ -156,6 +158,18 @@ void kvm_setup_boot_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rd
  */
 void kvm_setup_ap_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp)
 {
+	/*
+	 * PAE: KVM loads the four PDPTEs at KVM_SET_SREGS and refuses them all
+	 * if one has a reserved bit. An emulated CPU (QEMU TCG's SVM, the test
+	 * VM) may have set the accessed bit in them while vCPU 0 ran, which
+	 * left the new vCPU unable to emulate anything (its first CPUID). The
+	 * stub's start-up L3 is ours: clear what a PDPTE may not hold.
+	 */
+	if (vm->plan.guest_bits == 32) {
+		uint64_t *l3 = (uint64_t *)(vm->stub + (vm->plan.stub_cr3 - vm->plan.stub_gpa));
+		for (unsigned i = 0; i < 4; i++)
+			__atomic_and_fetch(&l3[i], ~PDPTE_RESERVED_LOW, __ATOMIC_SEQ_CST);
+	}
 	setup_cpu(vm, v, rip, rdi, rsp);
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
