@@ -27,6 +27,7 @@ static void apply_pv_policy(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		if (v && (v->guest_cr4 & 0x40000ul))
 			out[2] |= 1u << 27;
 		out[2] |= 1u << 31;                     /* hypervisor present */
+		out[1] &= 0x00ffffffu;                  /* initial APIC ID: 0 for PV, as Xen */
 	}
 }
 
