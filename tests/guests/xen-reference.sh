@@ -57,6 +57,7 @@ for k in /guests/*; do
 	g=${k##*/}
 	printf 'type="pv"\nname="%s"\nkernel="%s"\nmemory=64\non_poweroff="preserve"\non_crash="preserve"\n' \
 		"$g" "$k" > /tmp/$g.cfg
+	case $g in smp) echo 'vcpus=2' >> /tmp/$g.cfg ;; esac	# as run-guests.sh options()
 	echo "=== xl create $g"
 	xl create -q /tmp/$g.cfg
 	i=0
