@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <xen/sched.h>
+#include <xen/xen.h>
 #include <xenner/hostabi.h>
 #include <xenner/util.h>
 
@@ -22,14 +23,56 @@ void vm_finish(struct vm *vm, int status)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* SIGUSR1 only interrupts a vCPU's KVM_RUN (no SA_RESTART); the thread then looks at dump_request. */
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+/* Ask every running vCPU for its state and give them a second to print it. */
+static void dump_vcpus(struct vm *vm)
+{
+	vm->dump_request = true;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (__atomic_load_n(&vm->vcpus[i].running, __ATOMIC_SEQ_CST))
+			pthread_kill(vm->vcpus[i].thread, SIGUSR1);
+	for (int waited = 0; waited < 100; waited++) {
+		bool all = true;
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (__atomic_load_n(&vm->vcpus[i].running, __ATOMIC_SEQ_CST) &&
+			    !vm->vcpus[i].dumped)
+				all = false;
+		if (all)
+			break;
+		usleep(10000);
+	}
+}
+
 int vm_wait(struct vm *vm)
 {
-	pthread_mutex_lock(&vm->lock);
-	while (!vm->done)
-		pthread_cond_wait(&vm->done_cond, &vm->lock);
-	int status = vm->exit_status;
-	pthread_mutex_unlock(&vm->lock);
-	return status;
+	sigset_t sigs, old;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	for (;;) {
+		pthread_mutex_lock(&vm->lock);
+		bool done = vm->done;
+		int status = vm->exit_status;
+		pthread_mutex_unlock(&vm->lock);
+		if (done) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			return status;
+		}
+		struct timespec tick = { 0, 100 * 1000 * 1000 };
+		int sig = sigtimedwait(&sigs, NULL, &tick);
+		if (sig > 0) {
+			pr_err("%s: stopping the guest; where its vCPUs were:", strsignal(sig));
+			dump_vcpus(vm);
+			vm_finish(vm, 128 + sig);
+		}
+	}
 }
 
 static void write_all(int fd, const char *buf, size_t len)
@@ -216,7 +259,22 @@ static void *vcpu_thread(void *arg)
 			return NULL;
 		kvm_setup_ap_cpu(vm, v, v->start_rip, v->start_rdi, v->start_rsp);
 	}
+	sigset_t kick;
+	sigemptyset(&kick);
+	sigaddset(&kick, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	__atomic_store_n(&v->running, true, __ATOMIC_SEQ_CST);
 	for (;;) {
+		if (v->vm->dump_request && !v->dumped) {
+			kvm_print_vcpu_state(v);
+			const struct shared_info *si =
+				(const void *)(v->vm->stub + v->vm->plan.shared_info_off);
+			const struct vcpu_info *vi = &si->vcpu_info[v->id];
+			fprintf(stderr, "  shared_info vcpu_info[%u]: evtchn_upcall_pending %u "
+				"mask %u pending_sel %#llx\n", v->id, vi->evtchn_upcall_pending,
+				vi->evtchn_upcall_mask, (unsigned long long)vi->evtchn_pending_sel);
+			v->dumped = true;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -232,6 +290,9 @@ static void *vcpu_thread(void *arg)
 
 void vcpu_start(struct vcpu *v)
 {
+	struct sigaction sa = { .sa_handler = kick_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	/* Other threads must not take the process-directed signals. */
 	sigset_t all, old;
 	sigfillset(&all);

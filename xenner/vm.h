@@ -22,6 +22,8 @@ struct vcpu {
 	bool start;
 	uint64_t start_rip, start_rdi, start_rsp;
 	uint64_t exits, hostcalls;      /* --stats */
+	bool running;                   /* its thread is in its KVM_RUN loop */
+	volatile bool dumped;           /* it answered a state-dump request */
 };
 
 struct vm {
@@ -52,6 +54,7 @@ struct vm {
 	pthread_cond_t start_cond;
 	bool done;
 	int exit_status;
+	volatile bool dump_request;     /* a signal asked every vCPU to print its state */
 };
 
 /* Host pointer for a machine frame, or NULL if it is not backed. */
@@ -70,6 +73,11 @@ void kvm_print_vcpu_state(struct vcpu *v);
 void vcpu_start(struct vcpu *v);
 /* Record the exit status (first caller wins) and wake the main thread. */
 void vm_finish(struct vm *vm, int status);
+/*
+ * Wait for the guest to end and return xenner's exit status. SIGINT,
+ * SIGTERM and SIGHUP end it too: each vCPU prints its state first (where a
+ * hung guest was), and the status is 128 + the signal number.
+ */
 int vm_wait(struct vm *vm);
 
 /* events.c */
