@@ -16,13 +16,14 @@
  *                   evtchn_host_notify() delivers the ports it marked.
  *  VEC_KICK         IPI between vCPUs: events became pending for the
  *                   target (it must re-check its upcall or wake from a
- *                   block/poll), or its timers changed.
+ *                   block/poll), its timers changed, or a TLB flush is
+ *                   asked of it; also the host's timer watchdog.
  *  VEC_TIMER        the LAPIC timer, TSC-deadline mode: singleshot and
  *                   periodic VIRQ_TIMER, SCHEDOP_poll timeouts.
  *  VEC_SPURIOUS     the APIC's spurious-interrupt vector (no EOI).
  */
 #define VEC_HOST_NOTIFY HOST_NOTIFY_VECTOR     /* 0xe0, in hostabi.h: the host's MSI */
-#define VEC_KICK        0xf0
+#define VEC_KICK        HOST_KICK_VECTOR       /* 0xf0, in hostabi.h: the host's watchdog sends it too */
 #define VEC_TIMER       0xf8
 #define VEC_SPURIOUS    0xff
 
@@ -34,6 +35,8 @@ void apic_eoi(void);
 void apic_set_tsc_deadline(uint64_t tsc);
 /* Send vector to the vCPU with this id (its x2APIC id under KVM). */
 void apic_send_ipi(unsigned vcpu_id, unsigned vector);
+/* TSC deadline, PPR, ISR and IRR of vectors 224-255, TSC: for a hung guest's state dump. */
+void apic_snapshot(uint64_t out[5]);
 
 static inline uint64_t rdtsc(void)
 {

@@ -51,11 +51,26 @@ static void block_prepare(struct vcpu *v)
 }
 
 /* Halt until kicked. `sti; hlt` is race-free: sti holds interrupts off until hlt has begun. */
-static void block_wait(struct vcpu *v)
+static void block_wait(struct vcpu *v, unsigned kind)
 {
 	time_runstate_change(v, RUNSTATE_blocked);
-	while (!__atomic_load_n(&v->ev.woken, __ATOMIC_SEQ_CST))
+	int32_t port = __atomic_load_n(&v->ev.poll_port, __ATOMIC_RELAXED);
+	v->stats->wait_port = kind == STATS_WAIT_POLL && port >= 0 ? (uint64_t)port : ~0ull;
+	v->stats->wait_since_ns = time_now_ns();
+	v->stats->wait_kind = kind;
+	while (!__atomic_load_n(&v->ev.woken, __ATOMIC_SEQ_CST)) {
+		/* A timer overdue here lost its interrupt (the host watchdog woke us). */
+		if (time_next_deadline(v) <= time_now_ns()) {
+			v->stats->timer_rescue++;
+			time_timers_run(v);
+			continue;
+		}
+		v->stats->wait_timer_ns = time_next_deadline(v);
+		apic_snapshot(v->stats->wait_apic);
+		v->stats->wait_armed_tsc = v->tm.armed_tsc;
 		__asm__ volatile("sti; hlt; cli" : : : "memory");
+	}
+	v->stats->wait_kind = STATS_WAIT_NONE;
 	time_runstate_change(v, RUNSTATE_running);
 }
 
@@ -70,7 +85,7 @@ static long sched_block(struct vcpu *v)
 	v->vcpu_info->evtchn_upcall_mask = 0;
 	block_prepare(v);
 	if (!__atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
-		block_wait(v);
+		block_wait(v, STATS_WAIT_BLOCK);
 	block_done(v);
 	return 0;       /* the upcall is delivered on the way out */
 }
@@ -117,7 +132,7 @@ static long sched_poll(struct vcpu *v, ulong arg)
 		__atomic_store_n(&v->ev.poll_port, (int32_t)port, __ATOMIC_SEQ_CST);
 	if (sp.timeout)
 		time_set_poll_timeout(v, sp.timeout);
-	block_wait(v);
+	block_wait(v, STATS_WAIT_POLL);
 	time_set_poll_timeout(v, 0);
 out:
 	__atomic_store_n(&v->ev.polling, false, __ATOMIC_SEQ_CST);

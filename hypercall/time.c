@@ -179,6 +179,19 @@ static uint64_t next_deadline(const struct vcpu *v)
 	return next;
 }
 
+uint64_t time_next_deadline(const struct vcpu *v)
+{
+	return next_deadline(v);
+}
+
+static void timers_run(struct vcpu *v);
+
+void time_timers_run(struct vcpu *v)
+{
+	v->tm.armed_tsc = 0;            /* re-arm the LAPIC whatever it holds */
+	timers_run(v);
+}
+
 /*
  * Fire whatever is due on the current vCPU (VIRQ_TIMER, poll timeout),
  * then point its LAPIC at the next deadline. A deadline already past when

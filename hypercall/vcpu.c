@@ -151,8 +151,10 @@ void vcpu_context_regs(struct vcpu *v, struct regs *r)
 static long vcpu_down_self(struct vcpu *v)
 {
 	v->up = false;
+	v->stats->wait_kind = STATS_WAIT_DOWN;
 	while (!__atomic_load_n(&v->up, __ATOMIC_SEQ_CST))
 		cpu_relax();
+	v->stats->wait_kind = STATS_WAIT_NONE;
 	tlb_flush_local_full();
 	return 0;
 }

@@ -46,6 +46,10 @@ uint64_t time_now_ns(void);
 /* VEC_TIMER on this vCPU; VEC_KICK (apply other vCPUs' requests). */
 void time_timer_interrupt(struct vcpu *v);
 void time_kick(struct vcpu *v);
+/* v's next timer deadline in Xen system time (UINT64_MAX: none), for the state dump. */
+uint64_t time_next_deadline(const struct vcpu *v);
+/* Fire v's due timers and re-arm its LAPIC (v is the current vCPU). */
+void time_timers_run(struct vcpu *v);
 /* VIRQ_TIMER of v was bound or closed: start or stop feeding it periodic ticks. */
 void time_virq_timer_bound(struct vcpu *v, bool bound);
 /* SCHEDOP_poll timeout of the current vCPU (absolute system time; 0 cancels). */

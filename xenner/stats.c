@@ -29,6 +29,7 @@ void stats_print(struct vm *vm, FILE *out)
 		sum.user_syscall += s[c].user_syscall;
 		sum.upcall += s[c].upcall;
 		sum.tlb_ipi += s[c].tlb_ipi;
+		sum.timer_rescue += s[c].timer_rescue;
 	}
 	uint64_t total = sum.user_syscall, exits = 0, hostcalls = 0;
 	for (unsigned i = 0; i < STATS_HYPERCALLS; i++)
@@ -72,4 +73,7 @@ void stats_print(struct vm *vm, FILE *out)
 	if (sum.tlb_ipi)
 		fprintf(out, "xenner: stats:   %-34s %12llu\n", "TLB flushes asked of other vCPUs",
 			(unsigned long long)sum.tlb_ipi);
+	if (sum.timer_rescue)
+		fprintf(out, "xenner: stats:   %-34s %12llu\n", "timers run late (watchdog kick)",
+			(unsigned long long)sum.timer_rescue);
 }

@@ -273,6 +273,30 @@ static void *vcpu_thread(void *arg)
 			fprintf(stderr, "  shared_info vcpu_info[%u]: evtchn_upcall_pending %u "
 				"mask %u pending_sel %#llx\n", v->id, vi->evtchn_upcall_pending,
 				vi->evtchn_upcall_mask, (unsigned long long)vi->evtchn_pending_sel);
+			const struct stub_stats *st = (const struct stub_stats *)
+				(v->vm->stub + v->vm->plan.stats_off) + v->id;
+			static const char *const kinds[] = { "running (or in the stub)",
+				"SCHEDOP_block", "SCHEDOP_poll", "VCPUOP_down" };
+			uint64_t kind = st->wait_kind;
+			fprintf(stderr, "  stub: %s", kind < 4 ? kinds[kind] : "?");
+			if (kind == STATS_WAIT_POLL && st->wait_port != ~0ull)
+				fprintf(stderr, " on port %llu", (unsigned long long)st->wait_port);
+			if (kind != STATS_WAIT_NONE) {
+				fprintf(stderr, " since system time %llu ns, next timer ",
+					(unsigned long long)st->wait_since_ns);
+				if (st->wait_timer_ns == ~0ull)
+					fprintf(stderr, "none");
+				else
+					fprintf(stderr, "%llu ns", (unsigned long long)st->wait_timer_ns);
+			}
+			fprintf(stderr, "\n");
+			if (kind != STATS_WAIT_NONE)
+				fprintf(stderr, "  lapic before halting: tsc-deadline %#llx, ppr %#llx, "
+					"isr[224..255] %#llx, irr[224..255] %#llx, tsc %#llx; stub armed %#llx\n",
+					(unsigned long long)st->wait_apic[0], (unsigned long long)st->wait_apic[1],
+					(unsigned long long)st->wait_apic[2], (unsigned long long)st->wait_apic[3],
+					(unsigned long long)st->wait_apic[4],
+					(unsigned long long)st->wait_armed_tsc);
 			v->dumped = true;
 		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {

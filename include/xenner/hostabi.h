@@ -117,6 +117,12 @@ _Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
 #define HOST_EVTCHN_PORTS   4096
 #define HOST_DOORBELL_PORT  0x0514
 #define HOST_NOTIFY_VECTOR  0xe0
+/*
+ * The stub's kick vector (IPIs between vCPUs). The host sends it too (an
+ * MSI), as a watchdog, to a vCPU halted past its own timer deadline: a
+ * LAPIC timer interrupt that never came must not hang the guest.
+ */
+#define HOST_KICK_VECTOR    0xf0
 #define HOST_STORE_PORT     1       /* start_info.store_evtchn */
 #define HOST_CONSOLE_PORT   2       /* start_info.console.domU.evtchn */
 
@@ -132,9 +138,21 @@ struct stub_stats {
 	uint64_t user_syscall;                  /* 64-bit guest user syscalls bounced to the kernel */
 	uint64_t upcall;                        /* event upcalls delivered */
 	uint64_t tlb_ipi;                       /* TLB-flush requests sent to other vCPUs */
-	uint64_t reserved[5];
+	/* Where the vCPU waits, for the host's state dump of a hung guest: */
+	uint64_t wait_kind;                     /* STATS_WAIT_* */
+	uint64_t wait_port;                     /* SCHEDOP_poll on one port: the port, else ~0 */
+	uint64_t wait_since_ns;                 /* Xen system time when it began */
+	uint64_t wait_timer_ns;                 /* its next timer deadline, ~0 = none */
+	uint64_t wait_armed_tsc;                /* the TSC deadline the stub believes armed */
+	uint64_t timer_rescue;                  /* overdue timers run after a host watchdog kick */
+	/* Its local APIC before it halted: TSC deadline armed (0: none), PPR, ISR/IRR 224-255, TSC. */
+	uint64_t wait_apic[5];
 };
-_Static_assert(sizeof(struct stub_stats) == (64 + 256 + 8) * 8, "stub_stats layout");
+#define STATS_WAIT_NONE  0
+#define STATS_WAIT_BLOCK 1                      /* SCHEDOP_block */
+#define STATS_WAIT_POLL  2                      /* SCHEDOP_poll */
+#define STATS_WAIT_DOWN  3                      /* VCPUOP_down */
+_Static_assert(sizeof(struct stub_stats) == (64 + 256 + 8 + 6) * 8, "stub_stats layout");
 #endif
 
 /*
