@@ -78,12 +78,3 @@ void apic_send_ipi(unsigned vcpu_id, unsigned vector)
 	/* Fixed delivery, physical destination, edge: just the vector and the x2APIC id. */
 	apic_wrmsr(MSR_X2APIC_ICR, (uint64_t)vcpu_id << 32 | vector);
 }
-
-void apic_snapshot(uint64_t out[5])
-{
-	out[0] = apic_rdmsr(MSR_IA32_TSC_DEADLINE);
-	out[1] = apic_rdmsr(0x80a);                     /* PPR */
-	out[2] = apic_rdmsr(0x817);                     /* ISR, vectors 224-255 */
-	out[3] = apic_rdmsr(0x827);                     /* IRR, vectors 224-255 */
-	out[4] = rdtsc();
-}

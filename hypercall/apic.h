@@ -35,8 +35,6 @@ void apic_eoi(void);
 void apic_set_tsc_deadline(uint64_t tsc);
 /* Send vector to the vCPU with this id (its x2APIC id under KVM). */
 void apic_send_ipi(unsigned vcpu_id, unsigned vector);
-/* TSC deadline, PPR, ISR and IRR of vectors 224-255, TSC: for a hung guest's state dump. */
-void apic_snapshot(uint64_t out[5]);
 
 static inline uint64_t rdtsc(void)
 {

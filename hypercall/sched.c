@@ -66,7 +66,6 @@ static void block_wait(struct vcpu *v, unsigned kind)
 			continue;
 		}
 		v->stats->wait_timer_ns = time_next_deadline(v);
-		apic_snapshot(v->stats->wait_apic);
 		v->stats->wait_armed_tsc = v->tm.armed_tsc;
 		__asm__ volatile("sti; hlt; cli" : : : "memory");
 	}

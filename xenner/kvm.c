@@ -233,3 +233,23 @@ void kvm_print_vcpu_state(struct vcpu *v)
 		s.ss.selector, s.ds.selector, s.es.selector, s.fs.selector, s.gs.selector,
 		s.tr.selector, s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
 }
+
+void kvm_print_lapic_timer(struct vcpu *v)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[2];
+	} m = { .h.nmsrs = 2, .e = { { .index = 0x10 }, { .index = 0x6e0 } } };   /* TSC, TSC_DEADLINE */
+	struct kvm_lapic_state l;
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 2 || ioctl(v->fd, KVM_GET_LAPIC, &l) < 0) {
+		pr_err("vCPU %u: cannot read its LAPIC: %s", v->id, strerror(errno));
+		return;
+	}
+	uint32_t ppr, isr, irr;           /* x2APIC register offsets 0xa0, 0x170, 0x270 */
+	memcpy(&ppr, l.regs + 0xa0, 4);
+	memcpy(&isr, l.regs + 0x170, 4);
+	memcpy(&irr, l.regs + 0x270, 4);
+	fprintf(stderr, "  lapic: tsc %#llx, tsc-deadline %#llx (0: none), ppr %#x, "
+		"isr[224..255] %#x, irr[224..255] %#x\n", (unsigned long long)m.e[0].data,
+		(unsigned long long)m.e[1].data, ppr, isr, irr);
+}

@@ -291,12 +291,9 @@ static void *vcpu_thread(void *arg)
 			}
 			fprintf(stderr, "\n");
 			if (kind != STATS_WAIT_NONE)
-				fprintf(stderr, "  lapic before halting: tsc-deadline %#llx, ppr %#llx, "
-					"isr[224..255] %#llx, irr[224..255] %#llx, tsc %#llx; stub armed %#llx\n",
-					(unsigned long long)st->wait_apic[0], (unsigned long long)st->wait_apic[1],
-					(unsigned long long)st->wait_apic[2], (unsigned long long)st->wait_apic[3],
-					(unsigned long long)st->wait_apic[4],
+				fprintf(stderr, "  stub believes its LAPIC armed for TSC %#llx\n",
 					(unsigned long long)st->wait_armed_tsc);
+			kvm_print_lapic_timer(v);
 			v->dumped = true;
 		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {

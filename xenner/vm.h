@@ -68,6 +68,8 @@ void kvm_setup_boot_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rd
 /* A secondary vCPU: same mode as vCPU 0, at rip with rdi and rsp, made runnable. */
 void kvm_setup_ap_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp);
 void kvm_print_vcpu_state(struct vcpu *v);
+/* The vCPU's TSC, TSC deadline and LAPIC PPR/ISR/IRR (vectors 224-255), for state dumps. */
+void kvm_print_lapic_timer(struct vcpu *v);
 
 /* vcpu.c: the vCPU threads and what the stub asks of the host. */
 void vcpu_start(struct vcpu *v);

@@ -145,8 +145,7 @@ struct stub_stats {
 	uint64_t wait_timer_ns;                 /* its next timer deadline, ~0 = none */
 	uint64_t wait_armed_tsc;                /* the TSC deadline the stub believes armed */
 	uint64_t timer_rescue;                  /* overdue timers run after a host watchdog kick */
-	/* Its local APIC before it halted: TSC deadline armed (0: none), PPR, ISR/IRR 224-255, TSC. */
-	uint64_t wait_apic[5];
+	uint64_t reserved[5];
 };
 #define STATS_WAIT_NONE  0
 #define STATS_WAIT_BLOCK 1                      /* SCHEDOP_block */

@@ -36,6 +36,8 @@ expect() {
 	crash)	want_status=2; want_line="crash test: crashing on purpose" ;;
 	reboot)	want_status=3; want_line="guest asked to reboot" ;;
 	badshutdown) want_status=4; want_line="unknown reason 200" ;;
+	# Stopped by the timeout's SIGTERM, xenner must say where the vCPUs were.
+	hang)	want_status=timeout; want_line="stub: SCHEDOP_block" ;;
 	*)	want_status=0; want_line="VERDICT: PASS $1" ;;
 	esac
 }
@@ -46,7 +48,7 @@ run_once() {
 	kernel=$1 output=$2
 	shift 2
 	start=$(date +%s)
-	timeout -k 5 "$TIMEOUT" "$XENNER" --kernel "$kernel" "$@" >"$output" 2>&1 </dev/null
+	timeout -k 5 "$limit" "$XENNER" --kernel "$kernel" "$@" >"$output" 2>&1 </dev/null
 	status=$?
 	elapsed=$(($(date +%s) - start))
 }
@@ -55,7 +57,7 @@ run_once() {
 # command itself is killed), or whatever xenner made of the TERM.
 timed_out() {
 	[ "$status" -eq 124 ] || [ "$status" -eq 137 ] || [ "$status" -eq 143 ] ||
-		[ "$elapsed" -ge "$TIMEOUT" ]
+		[ "$elapsed" -ge "$limit" ]
 }
 
 report_fail() {
@@ -70,6 +72,8 @@ options() {
 	smp)	guest_opts="--vcpus 2" ;;
 	*)	guest_opts= ;;
 	esac
+	limit=$TIMEOUT
+	[ "$1" = hang ] && limit=5
 }
 
 # Guests whose checks are timing-sensitive enough to fail on a loaded test
@@ -93,8 +97,19 @@ run_guest() {
 
 	# shellcheck disable=SC2086 # guest_opts is a list of words
 	run_once "$kernel" "$out" $guest_opts "$@"
+	if [ "$want_status" = timeout ]; then
+		if ! timed_out; then
+			report_fail "$id" "ended by itself (status $status), want it stopped after ${limit}s" "$out"
+		elif ! grep -F -q -- "where its vCPUs were" "$out" || ! grep -F -q -- "$want_line" "$out"; then
+			report_fail "$id" "stopped, but no vCPU state (\"$want_line\") in the output" "$out"
+		else
+			echo "PASS: guest/$id"
+			passed=$((passed + 1))
+		fi
+		return
+	fi
 	if timed_out; then
-		report_fail "$id" "timed out after ${elapsed}s (limit ${TIMEOUT}s, status $status)" "$out"
+		report_fail "$id" "timed out after ${elapsed}s (limit ${limit}s, status $status)" "$out"
 		return
 	fi
 
