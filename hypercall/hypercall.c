@@ -16,6 +16,13 @@ struct hypercall {
 	unsigned modes;         /* which guest widths Xen offers it to */
 };
 
+/* vPMU is off, as by default on Xen (vpmu=off): every xenpmu_op is -EOPNOTSUPP. */
+static long do_xenpmu_op(HC_ARGS)
+{
+	(void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
+	return -XEN_EOPNOTSUPP;
+}
+
 /* Implemented hypercalls. Anything else returns -ENOSYS and is reported. */
 static const struct hypercall hypercalls[] = {
 	[__HYPERVISOR_set_trap_table]   = { do_set_trap_table,  HC_BOTH },
@@ -46,6 +53,7 @@ static const struct hypercall hypercalls[] = {
 	[__HYPERVISOR_physdev_op]       = { do_physdev_op,      HC_BOTH },
 	[__HYPERVISOR_physdev_op_compat] = { do_physdev_op_compat, HC_BOTH },
 	[__HYPERVISOR_grant_table_op]   = { do_grant_table_op,  HC_BOTH },
+	[__HYPERVISOR_xenpmu_op]        = { do_xenpmu_op,       HC_BOTH },
 };
 
 const char *hypercall_name(unsigned nr)

@@ -3,6 +3,7 @@
 #include "traps.h"
 #include <xen/features.h>
 #include <xen/arch-x86/cpuid.h>
+#include <xen/pmu.h>
 
 const char guest_name[] = "version";
 
@@ -172,6 +173,8 @@ void guest_main(void)
 	check_rc("sched_op(SCHEDOP_yield)", HYPERVISOR_sched_op(SCHEDOP_yield, NULL), 0);
 	check_rc("sched_op_compat(SCHEDOP_yield)",
 		 HYPERVISOR_sched_op_compat(SCHEDOP_yield, 0), 0);
+	check_rc("xenpmu_op(XENPMU_feature_get) (vPMU off, Xen's default)",
+		 hypercall2(__HYPERVISOR_xenpmu_op, XENPMU_feature_get, 0), -XEN_EOPNOTSUPP);
 	check_rc("hypercall 60 (unused)", hypercall0(60), -XEN_ENOSYS);
 	check_rc("hypercall 127 (last page entry)", hypercall0(127), -XEN_ENOSYS);
 }
