@@ -62,8 +62,10 @@ static struct vcpu_info *vcpu_info_of(unsigned id)
 /* Xen's evtchn_port_set_pending() for a usable port; event lock held. */
 static void set_pending_locked(unsigned vcpu_id, uint32_t port)
 {
-	if (evtchn_2l_set_pending(dom.shared_info, vcpu_info_of(vcpu_id), port) &&
-	    dom.vcpus[vcpu_id])
+	bool upcall = evtchn_2l_set_pending(dom.shared_info, vcpu_info_of(vcpu_id), port);
+	trace(TRACE_EVENTS, "event: port %u pending for vcpu%u%s", port, vcpu_id,
+	      upcall ? " (upcall now pending)" : "");
+	if (upcall && dom.vcpus[vcpu_id])
 		vcpu_kick(dom.vcpus[vcpu_id]);
 	sched_check_pollers(port);
 }
@@ -104,6 +106,7 @@ void evtchn_send_to_dom0(uint32_t dom0_port)
 	uint32_t bit = 1u << (dom0_port % 32);
 	if (__atomic_fetch_or(&dom.ev.to_host[dom0_port / 32], bit, __ATOMIC_SEQ_CST) & bit)
 		return;         /* marked already: the host has a doorbell to answer */
+	trace(TRACE_EVENTS, "event: to dom0 port %u (doorbell)", dom0_port);
 	__asm__ volatile("outl %0, %w1" : : "a"(dom0_port), "Nd"(HOST_DOORBELL_PORT) : "memory");
 }
 
@@ -135,6 +138,7 @@ void evtchn_check_upcall(struct vcpu *v, struct regs *r)
 	if (likely(!vi->evtchn_upcall_pending) || vi->evtchn_upcall_mask || !v->cb.event_address)
 		return;
 	v->stats->upcall++;
+	trace(TRACE_EVENTS, "event: upcall to %lx", (ulong)v->cb.event_address);
 	create_bounce_frame(v, r, v->cb.event_address, v->cb.event_cs, true, false, 0);
 }
 

@@ -26,7 +26,7 @@ static const struct config_key keys[] = {
 	{ "extra", KEY_STRING, OFF(extra), "CMDLINE", "kernel command line", 0, 0 },
 	{ "memory", KEY_MIB, OFF(memory_mib), "MiB", "guest memory (default 128)", 1, CONFIG_MAX_MEMORY_MIB },
 	{ "vcpus", KEY_UINT, OFF(vcpus), "N", "number of vCPUs (default 1)", 1, CONFIG_MAX_VCPUS },
-	{ "trace", KEY_TRACE, OFF(trace), "WHAT", "trace hypercalls,traps,mmu or all to stderr", 0, 0 },
+	{ "trace", KEY_TRACE, OFF(trace), "WHAT", "trace hypercalls,traps,mmu,events,exits or all to stderr", 0, 0 },
 	{ "shuffle-frames", KEY_SEED, OFF(shuffle_seed), "SEED",
 	  "give the guest its machine frames in a random order (testing)", 0, 0 },
 	{ "stats", KEY_FLAG, OFF(stats), "",
@@ -86,8 +86,12 @@ static int parse_trace(const char *s, unsigned *out)
 			flags |= TRACE_TRAPS;
 		else if (!strcmp(t, "mmu"))
 			flags |= TRACE_MMU;
+		else if (!strcmp(t, "events"))
+			flags |= TRACE_EVENTS;
+		else if (!strcmp(t, "exits"))
+			flags |= TRACE_EXITS;
 		else if (!strcmp(t, "all"))
-			flags |= TRACE_HYPERCALLS | TRACE_TRAPS | TRACE_MMU;
+			flags |= TRACE_ALL;
 		else {
 			free(copy);
 			return -1;
@@ -141,7 +145,8 @@ int config_set(struct xenner_config *c, const char *key, const char *value,
 		return 0;
 	case KEY_TRACE:
 		if (parse_trace(value, field)) {
-			snprintf(err, errlen, "%s: '%s' is not hypercalls, traps, mmu or all", key, value);
+			snprintf(err, errlen, "%s: '%s' is not a list of hypercalls, traps, "
+				 "mmu, events, exits or all", key, value);
 			return -1;
 		}
 		return 0;

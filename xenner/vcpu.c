@@ -245,6 +245,21 @@ static bool handle_exit(struct vcpu *v)
 	return false;
 }
 
+/* --trace exits: one line per KVM exit (hostcalls say which). */
+static void trace_exit(const struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+	if (run->exit_reason == KVM_EXIT_IO && run->io.port == HOSTCALL_PORT)
+		fprintf(stderr, "xenner: trace: vcpu%u: exit: hostcall\n", v->id);
+	else if (run->exit_reason == KVM_EXIT_IO)
+		fprintf(stderr, "xenner: trace: vcpu%u: exit: I/O port %#x\n", v->id, run->io.port);
+	else if (run->exit_reason == KVM_EXIT_INTR)
+		fprintf(stderr, "xenner: trace: vcpu%u: exit: signal\n", v->id);
+	else
+		fprintf(stderr, "xenner: trace: vcpu%u: exit: KVM exit reason %u\n", v->id,
+			run->exit_reason);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -304,6 +319,8 @@ static void *vcpu_thread(void *arg)
 			return NULL;
 		}
 		v->exits++;
+		if (v->vm->cfg->trace & TRACE_EXITS)
+			trace_exit(v);
 		if (!handle_exit(v))
 			return NULL;
 	}

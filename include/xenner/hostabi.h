@@ -200,5 +200,8 @@ _Static_assert(sizeof(struct stub_stats) == (64 + 256 + 8 + 6) * 8, "stub_stats 
 #define TRACE_TRAPS        (1u << 1)
 #define TRACE_UNKNOWN      (1u << 2)  /* unknown/unsupported calls (default on) */
 #define TRACE_MMU          (1u << 3)  /* refused page-table updates and why */
+#define TRACE_EVENTS       (1u << 4)  /* event channel sends, upcalls, dom0 notifications */
+#define TRACE_EXITS        (1u << 5)  /* KVM exits to the host (host side, not the stub) */
+#define TRACE_ALL          (TRACE_HYPERCALLS | TRACE_TRAPS | TRACE_MMU | TRACE_EVENTS | TRACE_EXITS)
 
 #endif

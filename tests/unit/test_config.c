@@ -27,6 +27,20 @@ TEST(defaults_follow_xl)
 	config_free(&c);
 }
 
+TEST(trace_lists_combine)
+{
+	struct xenner_config c;
+	char err[256];
+	const char *a[] = { "--kernel=k", "--trace=events,exits" };
+	CHECK_EQ(parse(&c, err, a, 2), OPTIONS_RUN);
+	CHECK_EQ(c.trace, TRACE_UNKNOWN | TRACE_EVENTS | TRACE_EXITS);
+	config_free(&c);
+	const char *b[] = { "--kernel=k", "--trace=mmu,event" };
+	CHECK(parse(&c, err, b, 2) != OPTIONS_RUN);
+	config_free(&c);
+	CHECK_CONTAINS(err, "events, exits or all");
+}
+
 TEST(all_keys_both_spellings)
 {
 	struct xenner_config c;
@@ -40,7 +54,7 @@ TEST(all_keys_both_spellings)
 	CHECK_STR(c.extra, "console=hvc0 ro");
 	CHECK_EQ(c.memory_mib, 512);
 	CHECK_EQ(c.vcpus, 2);
-	CHECK_EQ(c.trace, TRACE_UNKNOWN | TRACE_HYPERCALLS | TRACE_TRAPS | TRACE_MMU);
+	CHECK_EQ(c.trace, TRACE_UNKNOWN | TRACE_ALL);
 	CHECK(c.shuffle_frames);
 	CHECK_EQ(c.shuffle_seed, 7);
 	config_free(&c);
@@ -115,6 +129,7 @@ TEST(config_set_is_the_file_parser_entry)
 int main(void)
 {
 	RUN(defaults_follow_xl);
+	RUN(trace_lists_combine);
 	RUN(all_keys_both_spellings);
 	RUN(missing_kernel_is_an_error);
 	RUN(bad_values_name_the_key);
