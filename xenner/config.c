@@ -7,7 +7,7 @@
 #include <string.h>
 #include <xenner/hostabi.h>
 
-enum key_type { KEY_STRING, KEY_MIB, KEY_UINT, KEY_TRACE, KEY_SEED, KEY_FLAG };
+enum key_type { KEY_STRING, KEY_MIB, KEY_UINT, KEY_TRACE, KEY_SEED, KEY_FLAG, KEY_DISK };
 
 struct config_key {
 	const char *name;       /* xl.cfg key; also the --option name */
@@ -31,6 +31,8 @@ static const struct config_key keys[] = {
 	  "give the guest its machine frames in a random order (testing)", 0, 0 },
 	{ "stats", KEY_FLAG, OFF(stats), "",
 	  "at exit, print how often the guest entered the stub, by cause", 0, 0 },
+	{ "disk", KEY_DISK, OFF(disks), "SPEC",
+	  "a virtual disk, in xl's disk syntax (repeatable; not served yet)", 0, 0 },
 	{ "host-kind", KEY_STRING, OFF(host_kind), "KIND",
 	  "override KVM host detection: vmx, svm or pvm (testing)", 0, 0 },
 };
@@ -49,6 +51,7 @@ void config_free(struct xenner_config *c)
 	free(c->ramdisk);
 	free(c->extra);
 	free(c->host_kind);
+	free(c->disks);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -143,6 +146,31 @@ int config_set(struct xenner_config *c, const char *key, const char *value,
 		else
 			*(unsigned *)field = (unsigned)v;
 		return 0;
+	case KEY_DISK: {
+		char why[200];
+		if (c->nr_disks >= CONFIG_MAX_DISKS) {
+			snprintf(err, errlen, "disk: more than %d disks", CONFIG_MAX_DISKS);
+			return -1;
+		}
+		struct disk_spec *d = realloc(c->disks, (c->nr_disks + 1) * sizeof(*d));
+		if (!d) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		c->disks = d;
+		if (disk_spec_parse(value, &d[c->nr_disks], why, sizeof(why))) {
+			snprintf(err, errlen, "disk '%s': %s", value, why);
+			return -1;
+		}
+		for (unsigned i = 0; i < c->nr_disks; i++)
+			if (d[i].devid == d[c->nr_disks].devid) {
+				snprintf(err, errlen, "disk '%s': vdev %s is given twice", value,
+					 d[i].vdev);
+				return -1;
+			}
+		c->nr_disks++;
+		return 0;
+	}
 	case KEY_TRACE:
 		if (parse_trace(value, field)) {
 			snprintf(err, errlen, "%s: '%s' is not a list of hypercalls, traps, "
@@ -179,6 +207,11 @@ int config_check(const struct xenner_config *c, char *err, size_t errlen)
 	if (c->host_kind && strcmp(c->host_kind, "vmx") && strcmp(c->host_kind, "svm") &&
 	    strcmp(c->host_kind, "pvm")) {
 		snprintf(err, errlen, "host-kind: '%s' is not vmx, svm or pvm", c->host_kind);
+		return -1;
+	}
+	if (c->nr_disks) {
+		snprintf(err, errlen, "disk %s: virtual disks are not supported yet (no blkback "
+			 "in this build)", c->disks[0].vdev);
 		return -1;
 	}
 	return 0;

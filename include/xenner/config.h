@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <xenner/diskspec.h>
 
 struct xenner_config {
 	char *kernel;           /* kernel = "FILE" */
@@ -17,11 +18,14 @@ struct xenner_config {
 	uint64_t shuffle_seed;
 	char *host_kind;        /* --host-kind: override detection (testing) */
 	bool stats;             /* --stats: print stub-entry counts at exit */
+	unsigned nr_disks;      /* disk = [ ... ] (--disk SPEC, repeatable) */
+	struct disk_spec *disks;
 };
 
 #define CONFIG_DEFAULT_MEMORY_MIB 128
 #define CONFIG_MAX_MEMORY_MIB     (64 * 1024)
 #define CONFIG_MAX_VCPUS          32
+#define CONFIG_MAX_DISKS          16
 
 void config_init(struct xenner_config *c);
 void config_free(struct xenner_config *c);

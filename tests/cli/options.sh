@@ -33,6 +33,13 @@ expect memory-not-number 1 "memory: not a number: 'lots'" -- --kernel "$GUEST" -
 expect vcpus-range 1 "vcpus: 99 out of range" -- --kernel "$GUEST" --vcpus 99
 expect missing-ramdisk 1 "$tmp/none: No such file" -- --kernel "$GUEST" --ramdisk "$tmp/none"
 expect kernel-is-directory 1 "$tmp: not a regular file" -- --kernel "$tmp"
+expect disk-bad-vdev 1 "disk '/img,vda,w': .*'vda' is not an access mode, format or vdev" -- \
+	--kernel "$GUEST" --disk /img,vda,w
+expect disk-qcow2 1 "format 'qcow2' is not supported" -- --kernel "$GUEST" --disk /img,qcow2,xvda,w
+expect disk-twice 1 "vdev xvda is given twice" -- --kernel "$GUEST" --disk file:/a,xvda,w \
+	--disk phy:/dev/b,xvda,r
+expect disk-not-yet 1 "disk xvda: virtual disks are not supported yet" -- \
+	--kernel "$GUEST" --disk "format=raw, vdev=xvda, access=rw, target=$tmp/img"
 expect help 0 "usage: xenner --kernel FILE" -- --help
 expect version 0 "KVM host kind: " -- --version
 if [ -f "$GUEST" ]; then
