@@ -126,12 +126,17 @@ static void msr_result(struct regs *r, uint64_t v)
 #endif
 }
 
-/* The host CPU's vendor decides which vMCE capabilities Xen shows. */
+/* The host CPU's vendor decides which vMCE capabilities Xen shows; asked once (CPUID exits). */
 static bool cpu_is_intel(void)
 {
-	uint32_t out[4];
-	native_cpuid(0, 0, out);
-	return !memcmp(&out[1], "Genu", 4) && !memcmp(&out[3], "ineI", 4) && !memcmp(&out[2], "ntel", 4);
+	static int intel = -1;
+	if (intel < 0) {
+		uint32_t out[4];
+		native_cpuid(0, 0, out);
+		intel = !memcmp(&out[1], "Genu", 4) && !memcmp(&out[3], "ineI", 4) &&
+			!memcmp(&out[2], "ntel", 4);
+	}
+	return intel;
 }
 
 static bool emulate_wrmsr(struct vcpu *v, struct regs *r)
