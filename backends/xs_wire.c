@@ -110,7 +110,8 @@ static int parse_perm(const char *s, struct xs_permissions *p)
 
 /* ------------------------------------------------------------ handlers */
 
-static int do_directory(struct req *r)
+/* READ and DIRECTORY: one path in, the node's value or child list out. */
+static int path_query(struct req *r, enum xsd_sockmsg_type type)
 {
 	const char *path = onearg(r);
 	char out[XENSTORE_PAYLOAD_MAX];
@@ -119,10 +120,18 @@ static int do_directory(struct req *r)
 
 	if (!path)
 		return -EINVAL;
-	ret = xs_directory(r->c, r->hdr->tx_id, path, out, sizeof(out), &len);
+	if (type == XS_READ)
+		ret = xs_read(r->c, r->hdr->tx_id, path, out, sizeof(out), &len);
+	else
+		ret = xs_directory(r->c, r->hdr->tx_id, path, out, sizeof(out), &len);
 	if (!ret)
-		send_reply(r, XS_DIRECTORY, out, len);
+		send_reply(r, type, out, len);
 	return ret;
+}
+
+static int do_directory(struct req *r)
+{
+	return path_query(r, XS_DIRECTORY);
 }
 
 static int do_directory_part(struct req *r)
@@ -142,17 +151,7 @@ static int do_directory_part(struct req *r)
 
 static int do_read(struct req *r)
 {
-	const char *path = onearg(r);
-	char out[XENSTORE_PAYLOAD_MAX];
-	size_t len;
-	int ret;
-
-	if (!path)
-		return -EINVAL;
-	ret = xs_read(r->c, r->hdr->tx_id, path, out, sizeof(out), &len);
-	if (!ret)
-		send_reply(r, XS_READ, out, len);
-	return ret;
+	return path_query(r, XS_READ);
 }
 
 static int do_get_perms(struct req *r)
