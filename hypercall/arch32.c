@@ -140,7 +140,7 @@ void arch_write_cr3(uint64_t maddr)
 {
 	if (maddr >> 32)
 		panic("PAE CR3 above 4 GiB: %llx", (unsigned long long)maddr);
-	unsigned long gen = tlb_gen_now();
+	uint32_t gen = tlb_gen_now();
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uint32_t)maddr) : "memory");
 	tlb_cr3_loaded(current(), gen);
 }

@@ -118,7 +118,7 @@ void arch_cpu_init(struct vcpu *v)
 
 void arch_write_cr3(uint64_t maddr)
 {
-	unsigned long gen = tlb_gen_now();
+	uint32_t gen = tlb_gen_now();
 	__asm__ volatile("mov %0, %%cr3" : : "r"(maddr) : "memory");
 	tlb_cr3_loaded(current(), gen);
 }

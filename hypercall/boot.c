@@ -104,14 +104,19 @@ static void parse_boot_description(const void *fdt)
 	time_set_origin(fdt_u64(fdt, "/xenner", BOOT_PROP_TIME_ORIGIN, 0),
 			fdt_u64(fdt, "/xenner", BOOT_PROP_TIME_ORIGIN, 1));
 	const uint8_t *pp = fdt_prop(fdt, "/guest", BOOT_PROP_DOM0_PORTS, &len);
-	uint32_t dom0_ports[16];
+	uint32_t dom0_ports[EVTCHN_DOM0_BOOT_MAX];
 	unsigned nr_dom0 = (unsigned)len / 4;
 	if (len % 4 || nr_dom0 > ARRAY_SIZE(dom0_ports))
 		panic("boot description: bad %s", BOOT_PROP_DOM0_PORTS);
 	for (unsigned i = 0; i < nr_dom0; i++)
 		dom0_ports[i] = (uint32_t)pp[4 * i] << 24 | pp[4 * i + 1] << 16 |
 				pp[4 * i + 2] << 8 | pp[4 * i + 3];
-	evtchn_set_host(fdt_u64(fdt, "/memory", BOOT_PROP_EVENTS, 0), dom0_ports, nr_dom0);
+	uint64_t host_off = fdt_u64(fdt, "/memory", BOOT_PROP_EVENTS, 0);
+	if (host_off % PAGE_SIZE || host_off + PAGE_SIZE > bi->stub_size)
+		panic("boot description: bad %s", BOOT_PROP_EVENTS);
+	dom.host = stub_ptr(host_off);
+	mmu_use_host_lock(&dom.host->mmu_lock);
+	evtchn_set_host(dom0_ports, nr_dom0);
 
 	if (bi->guest_bits != STUB_BITS)
 		panic("boot description is for a %u-bit guest, this is the %u-bit stub",

@@ -23,16 +23,14 @@ static void ev_unlock(void)
 }
 
 static struct {
-	uint64_t events_off;
 	unsigned nr_dom0;
-	uint32_t dom0_ports[EVTCHN_DOM0_MAX];
+	uint32_t dom0_ports[EVTCHN_DOM0_BOOT_MAX];
 } boot_host;
 
-void evtchn_set_host(uint64_t events_off, const uint32_t *dom0_ports, unsigned n)
+void evtchn_set_host(const uint32_t *dom0_ports, unsigned n)
 {
-	if (n > EVTCHN_DOM0_MAX)
-		panic("boot description: %u dom0 ports (at most %u)", n, EVTCHN_DOM0_MAX);
-	boot_host.events_off = events_off;
+	if (n > EVTCHN_DOM0_BOOT_MAX)
+		panic("boot description: %u dom0 ports (at most %u)", n, EVTCHN_DOM0_BOOT_MAX);
 	boot_host.nr_dom0 = n;
 	for (unsigned i = 0; i < n; i++)
 		boot_host.dom0_ports[i] = dom0_ports[i];
@@ -43,8 +41,8 @@ void evtchn_init(void)
 	_Static_assert(EVTCHN_MAX_VCPUS == MAX_VCPUS, "evtchn_table.h");
 	_Static_assert(HOST_EVTCHN_PORTS % 32 == 0, "hostabi.h");
 	evtchn_table_init(T, (domid_t)dom.bi.domid, dom.bi.nr_vcpus, EVTCHN_MAX_PORTS - 1);
-	dom.ev.to_host = stub_ptr(boot_host.events_off);
-	dom.ev.to_guest = dom.ev.to_host + HOST_EVTCHN_PORTS / 32;
+	dom.ev.to_host = (uint32_t *)dom.host->to_host;
+	dom.ev.to_guest = (uint32_t *)dom.host->to_guest;
 	for (unsigned i = 0; i < boot_host.nr_dom0; i++) {
 		uint32_t p = boot_host.dom0_ports[i];
 		if (p >= HOST_EVTCHN_PORTS || evtchn_bind_dom0_boot(T, p, p))
@@ -110,9 +108,36 @@ void evtchn_send_to_dom0(uint32_t dom0_port)
 	__asm__ volatile("outl %0, %w1" : : "a"(dom0_port), "Nd"(HOST_DOORBELL_PORT) : "memory");
 }
 
+/*
+ * The host's request (hostabi.h, host_page.req): dom0 binds its end of a
+ * channel to one of our ports that waits unbound for dom0, or closes its
+ * end. Event lock held.
+ */
+static void host_request_locked(void)
+{
+	volatile typeof(dom.host->req) *q = &dom.host->req;
+	if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != HOST_REQ_PENDING)
+		return;
+	uint32_t gport = q->guest_port, dport = q->dom0_port;
+	int rc = -XEN_EINVAL;
+	switch (q->op) {
+	case HOST_EVTCHN_BIND:
+		rc = dport < HOST_EVTCHN_PORTS ? evtchn_dom0_bind(T, gport, dport) : -XEN_EINVAL;
+		break;
+	case HOST_EVTCHN_UNBIND:
+		rc = evtchn_dom0_unbind(T, dport);
+		break;
+	}
+	trace(TRACE_EVENTS, "event: dom0 %s port %u <-> our port %u: %d",
+	      q->op == HOST_EVTCHN_BIND ? "binds" : "closes", dport, gport, rc);
+	q->result = rc;
+	__atomic_store_n(&q->state, HOST_REQ_DONE, __ATOMIC_RELEASE);
+}
+
 void evtchn_host_notify(void)
 {
 	ev_lock();
+	host_request_locked();
 	for (unsigned w = 0; w < HOST_EVTCHN_PORTS / 32; w++) {
 		uint32_t m = __atomic_exchange_n(&dom.ev.to_guest[w], 0, __ATOMIC_SEQ_CST);
 		while (m) {

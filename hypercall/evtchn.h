@@ -25,11 +25,11 @@ struct domain_ev {
 };
 
 /*
- * Boot (while the boot description is parsed): where the host's event
- * bitmaps are and which of our ports are bound to dom0 (BOOT_PROP_EVENTS,
- * BOOT_PROP_DOM0_PORTS: dom0 uses the same port numbers).
+ * Boot (while the boot description is parsed): which of our ports are
+ * bound to dom0 (BOOT_PROP_DOM0_PORTS: dom0 uses the same port numbers).
+ * The bitmaps are in dom.host.
  */
-void evtchn_set_host(uint64_t events_off, const uint32_t *dom0_ports, unsigned n);
+void evtchn_set_host(const uint32_t *dom0_ports, unsigned n);
 /* Set up the port table (boot, once shared_info is known). */
 void evtchn_init(void);
 

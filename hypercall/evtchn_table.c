@@ -91,6 +91,41 @@ uint32_t evtchn_dom0_peer(const struct evtchn_table *t, uint32_t dom0_port)
 	return 0;
 }
 
+int evtchn_dom0_bind(struct evtchn_table *t, uint32_t port, uint32_t dom0_port)
+{
+	if (!evtchn_port_valid(t, port) || t->port[port].state != ECS_UNBOUND ||
+	    t->port[port].remote_dom != EVTCHN_DOM0)
+		return -XEN_EINVAL;
+	for (unsigned i = 0; i < t->nr_dom0; i++)
+		if (t->dom0[i].port == dom0_port)
+			return -XEN_EBUSY;
+	if (t->nr_dom0 >= EVTCHN_DOM0_MAX)
+		return -XEN_ENOSPC;
+	t->port[port].state = ECS_INTERDOMAIN;
+	t->port[port].remote_port = dom0_port;
+	t->dom0[t->nr_dom0].port = dom0_port;
+	t->dom0[t->nr_dom0++].local = port;
+	return 0;
+}
+
+int evtchn_dom0_unbind(struct evtchn_table *t, uint32_t dom0_port)
+{
+	for (unsigned i = 0; i < t->nr_dom0; i++) {
+		if (t->dom0[i].port != dom0_port)
+			continue;
+		uint32_t local = t->dom0[i].local;
+		if (local) {
+			struct evtchn *c = &t->port[local];
+			c->state = ECS_UNBOUND;
+			c->remote_dom = EVTCHN_DOM0;
+			c->remote_port = 0;
+		}
+		t->dom0[i] = t->dom0[--t->nr_dom0];
+		return 0;
+	}
+	return -XEN_EINVAL;
+}
+
 /* The index of dom0's port in t->dom0, or -1. */
 static int dom0_index(const struct evtchn_table *t, uint32_t dom0_port)
 {

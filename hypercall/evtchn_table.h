@@ -30,7 +30,8 @@ enum {
 #define EVTCHN_BUCKET 64
 /* The only other domain xenner has: the host's backends play dom0. */
 #define EVTCHN_DOM0 0
-#define EVTCHN_DOM0_MAX 16              /* dom0 ports that serve us (xenstore, console, ...) */
+#define EVTCHN_DOM0_MAX 256             /* dom0 ports that serve us (xenstore, console, devices) */
+#define EVTCHN_DOM0_BOOT_MAX 16         /* of which bound at boot */
 
 struct evtchn {
 	uint8_t state;                  /* ECS_* */
@@ -100,6 +101,20 @@ int evtchn_bind_virq(struct evtchn_table *t, uint32_t virq, uint32_t vcpu);
  * xenstore and console channels). 0, -XEN_EBUSY, -XEN_ENOSPC.
  */
 int evtchn_bind_dom0_boot(struct evtchn_table *t, uint32_t port, uint32_t dom0_port);
+/*
+ * dom0 (the host's backends) binds its port dom0_port to our port, which
+ * must wait unbound for dom0 (a frontend's EVTCHNOP_alloc_unbound): Xen's
+ * bind_interdomain done from dom0's side. -XEN_EINVAL if port is not such
+ * a port, -XEN_EBUSY if dom0_port is bound already, -XEN_ENOSPC if dom0
+ * has too many ports.
+ */
+int evtchn_dom0_bind(struct evtchn_table *t, uint32_t port, uint32_t dom0_port);
+/*
+ * dom0 closes dom0_port: our port bound to it goes back to waiting
+ * unbound for dom0, as Xen's evtchn_close does to the remote end.
+ * -XEN_EINVAL if dom0 has no such port.
+ */
+int evtchn_dom0_unbind(struct evtchn_table *t, uint32_t dom0_port);
 /* Our port bound to dom0's port, or 0. */
 uint32_t evtchn_dom0_peer(const struct evtchn_table *t, uint32_t dom0_port);
 int evtchn_bind_ipi(struct evtchn_table *t, uint32_t vcpu);

@@ -12,6 +12,8 @@
 #define GNTTABOP_CONTINUATION_ARG_SHIFT 12
 #define GNTTABOP_CMD_MASK ((1u << GNTTABOP_CONTINUATION_ARG_SHIFT) - 1)
 
+_Static_assert(GNTTAB_MAX_FRAMES == HOST_GNTTAB_MAX_FRAMES, "hostabi.h");
+
 struct gnttab gnttab = { .version = 1, .max_frames = GNTTAB_MAX_FRAMES };
 static volatile int gnttab_lock_word;
 
@@ -85,10 +87,13 @@ static void gnttab_grow(uint32_t nr)
 		mm_share_frame_with_guest(gnttab.mfn[i]);
 		if (i == 0)
 			gnttab_seed(p);
+		dom.host->gnttab_mfn[i] = gnttab.mfn[i];
 	}
 	if (nr > gnttab.nr_frames) {
 		trace(TRACE_HYPERCALLS, "grant table: %u frames (max %u)", nr, gnttab.max_frames);
 		gnttab.nr_frames = nr;
+		/* The host's backends may read these frames' entries from now on. */
+		__atomic_store_n(&dom.host->gnttab_nr_frames, nr, __ATOMIC_RELEASE);
 	}
 }
 

@@ -3,34 +3,30 @@
 #include "mmu.h"
 
 /*
- * Frame info, one per machine frame, like Xen's page_info:
- *   count: bit 31 PGC_guest (the guest owns or may map the frame), bit 30
- *          PGC_xen_shared (a stub frame shared with the guest), bit 29
- *          PGC_free (guest RAM ballooned out), bits 0-28 references;
- *   type:  bits 28-31 the type, bit 27 validated, bit 26 pinned, bit 25 the
- *          PAE L2 that holds the hypervisor hole, bits 0-24 type references.
- * A page table holds one type reference for each entry that points at a
- * lower table (and validates it on the first), plus one for being pinned and
- * one for being in CR3. A writable mapping holds a PGT_writable reference,
- * so a frame can never be a page table and writable at once: this is the
- * security boundary (design.md, "Memory model").
+ * Frame info, one per machine frame, like Xen's page_info (the layout is
+ * struct frame_info in hostabi.h: the host's grant mappings take
+ * references too, under the same lock). A page table holds one type
+ * reference for each entry that points at a lower table (and validates it
+ * on the first), plus one for being pinned and one for being in CR3. A
+ * writable mapping holds a PGT_writable reference, so a frame can never be
+ * a page table and writable at once: this is the security boundary
+ * (design.md, "Memory model").
  */
-struct frame {
-	uint32_t count, type;
-};
+#define PGC_GUEST      FRAME_GUEST
+#define PGC_XEN_SHARED FRAME_XEN_SHARED
+#define PGC_FREE       FRAME_FREE
+#define PGC_COUNT_MASK FRAME_COUNT_MASK
+#define PGT_TYPE_SHIFT FRAME_TYPE_SHIFT
+#define PGT_VALIDATED  FRAME_TYPE_VALIDATED
+#define PGT_PINNED     FRAME_TYPE_PINNED
+#define PGT_PAE_XEN_L2 FRAME_TYPE_PAE_XEN_L2
+#define PGT_COUNT_MASK FRAME_TYPE_COUNT_MASK
+_Static_assert(PGT_writable == FRAME_TYPE_WRITABLE && PGT_none == FRAME_TYPE_NONE, "hostabi.h");
 
-#define PGC_GUEST      (1u << 31)
-#define PGC_XEN_SHARED (1u << 30)
-#define PGC_FREE       (1u << 29)       /* ballooned out: the guest may get it back */
-#define PGC_COUNT_MASK ((1u << 29) - 1)
-#define PGT_TYPE_SHIFT 28
-#define PGT_VALIDATED  (1u << 27)
-#define PGT_PINNED     (1u << 26)
-#define PGT_PAE_XEN_L2 (1u << 25)
-#define PGT_COUNT_MASK ((1u << 25) - 1)
-
-static struct frame *frames;
-static volatile int mmu_lock_word;
+static struct frame_info *frames;
+/* The frame-info lock: the host page's once the host page is known (mmu_use_host_lock). */
+static volatile int boot_lock_word;
+static volatile int *mmu_lock_word = &boot_lock_word;
 
 #define TYPE_OF(f)  ((enum frame_type)((f)->type >> PGT_TYPE_SHIFT))
 #define TCOUNT(f)   ((f)->type & PGT_COUNT_MASK)
@@ -38,7 +34,7 @@ static volatile int mmu_lock_word;
 #if STUB_BITS == 64
 #define LEVELS 4
 #define ROOT_TYPE PGT_l4
-static bool is_xen_slot(unsigned level, unsigned idx, const struct frame *f)
+static bool is_xen_slot(unsigned level, unsigned idx, const struct frame_info *f)
 {
 	(void)f;
 	return level == 4 && idx >= STUB64_L4_FIRST && idx <= STUB64_L4_LAST;
@@ -58,7 +54,7 @@ static unsigned entries_in(unsigned level)
 #else
 #define LEVELS 3
 #define ROOT_TYPE PGT_l3
-static bool is_xen_slot(unsigned level, unsigned idx, const struct frame *f)
+static bool is_xen_slot(unsigned level, unsigned idx, const struct frame_info *f)
 {
 	return level == 2 && (f->type & PGT_PAE_XEN_L2) && idx >= STUB32_L2_FIRST;
 }
@@ -79,30 +75,35 @@ static unsigned entries_in(unsigned level)
 #define L3_PAE_STRIP (_PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 #endif
 
+void mmu_use_host_lock(volatile int *lock)
+{
+	mmu_lock_word = lock;
+}
+
 void mmu_lock(void)
 {
-	spin_lock(&mmu_lock_word);
+	spin_lock(mmu_lock_word);
 }
 
 void mmu_unlock(void)
 {
-	spin_unlock(&mmu_lock_word);
+	spin_unlock(mmu_lock_word);
 }
 
-static struct frame *frame(uint64_t mfn)
+static struct frame_info *frame(uint64_t mfn)
 {
 	return mfn < dom.bi.max_mfn ? &frames[mfn] : NULL;
 }
 
 bool mfn_owned_by_guest(uint64_t mfn)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	return f && (f->count & PGC_GUEST) && !(f->count & PGC_XEN_SHARED);
 }
 
 enum frame_type frame_current_type(uint64_t mfn, unsigned *type_count)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f) {
 		*type_count = 0;
 		return PGT_none;
@@ -113,11 +114,11 @@ enum frame_type frame_current_type(uint64_t mfn, unsigned *type_count)
 
 void mmu_init(void)
 {
-	if (dom.bi.frame_info_size < dom.bi.max_mfn * sizeof(struct frame))
+	if (dom.bi.frame_info_size < dom.bi.max_mfn * sizeof(struct frame_info))
 		panic("frame info area too small for %llu frames",
 		      (unsigned long long)dom.bi.max_mfn);
 	frames = stub_ptr(dom.bi.frame_info_off);
-	memset(frames, 0, dom.bi.max_mfn * sizeof(struct frame));
+	memset(frames, 0, dom.bi.max_mfn * sizeof(struct frame_info));
 	for (unsigned i = 0; i < dom.bi.nr_ram_ranges; i++)
 		for (uint64_t m = 0; m < dom.bi.ram[i].count; m++)
 			frames[dom.bi.ram[i].mfn + m].count = PGC_GUEST;
@@ -130,7 +131,7 @@ void mmu_init(void)
  */
 void mm_share_frame_with_guest(uint64_t mfn)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f)
 		panic("sharing frame %llx beyond machine memory", (unsigned long long)mfn);
 	if (f->count & PGC_XEN_SHARED)
@@ -141,13 +142,13 @@ void mm_share_frame_with_guest(uint64_t mfn)
 
 bool mfn_is_shared_with_guest(uint64_t mfn)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	return f && (f->count & PGC_XEN_SHARED);
 }
 
 int get_page(uint64_t mfn)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f || !(f->count & PGC_GUEST)) {
 		trace(TRACE_MMU, "mmu: frame %llx is not the guest's", (unsigned long long)mfn);
 		return -XEN_EINVAL;
@@ -160,7 +161,7 @@ int get_page(uint64_t mfn)
 
 void put_page(uint64_t mfn)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f || !(f->count & PGC_COUNT_MASK))
 		panic("put_page: frame %llx has no reference", (unsigned long long)mfn);
 	f->count--;
@@ -172,7 +173,7 @@ void put_page(uint64_t mfn)
  */
 int mmu_frame_release(uint64_t mfn)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f || !(f->count & PGC_GUEST) || (f->count & PGC_XEN_SHARED) ||
 	    (f->count & PGC_COUNT_MASK) || TCOUNT(f))
 		return -XEN_EINVAL;
@@ -211,7 +212,7 @@ static enum frame_type level_type(unsigned level)
 
 static int get_page_type_flags(uint64_t mfn, enum frame_type type, uint32_t flavour)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f || !(f->count & PGC_GUEST))
 		return -XEN_EINVAL;
 	if (TCOUNT(f)) {
@@ -245,7 +246,7 @@ static int get_page_type_flags(uint64_t mfn, enum frame_type type, uint32_t flav
 
 static void put_page_type(uint64_t mfn)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f || !TCOUNT(f))
 		panic("put_page_type: frame %llx has no type reference", (unsigned long long)mfn);
 	if (TCOUNT(f) == 1) {
@@ -383,7 +384,7 @@ static void put_entry(uint64_t v, unsigned level)
 /* The stub's own entries for its hole, captured from its boot page tables. */
 static uint64_t xen_entries[512];
 
-static void install_xen_entries(uint64_t *t, unsigned level, const struct frame *f)
+static void install_xen_entries(uint64_t *t, unsigned level, const struct frame_info *f)
 {
 	for (unsigned i = 0; i < 512; i++)
 		if (is_xen_slot(level, i, f))
@@ -392,7 +393,7 @@ static void install_xen_entries(uint64_t *t, unsigned level, const struct frame 
 
 static int validate_table(uint64_t mfn, unsigned level)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	uint64_t *t = map_mfn(mfn);
 	unsigned n = entries_in(level);
 	int rc = 0;
@@ -426,7 +427,7 @@ static int validate_table(uint64_t mfn, unsigned level)
 
 static void devalidate_table(uint64_t mfn, unsigned level)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	uint64_t *t = map_mfn(mfn);
 	unsigned n = entries_in(level);
 	for (unsigned i = 0; i < n; i++)
@@ -441,7 +442,7 @@ static void devalidate_table(uint64_t mfn, unsigned level)
  */
 static int mod_entry(uint64_t table_mfn, unsigned idx, uint64_t val, bool preserve_ad)
 {
-	struct frame *f = frame(table_mfn);
+	struct frame_info *f = frame(table_mfn);
 	enum frame_type t = TYPE_OF(f);
 	unsigned level = (unsigned)(t - PGT_l1 + 1);
 	if (idx >= entries_in(level) || (STUB_BITS == 32 && level == 3 && idx >= 3)) {
@@ -560,7 +561,7 @@ static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
 {
 	uint64_t mfn = ptr >> PAGE_SHIFT;
 	unsigned idx = (unsigned)((ptr & (PAGE_SIZE - 1)) >> 3);
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f || !(f->count & PGC_GUEST) || (f->count & PGC_XEN_SHARED)) {
 		trace(TRACE_MMU, "mmu: update of frame %llx, not the guest's",
 		      (unsigned long long)mfn);
@@ -754,7 +755,7 @@ static int pin_table(uint64_t mfn, enum frame_type type)
 	int rc = get_page_and_type(mfn, type);
 	if (rc)
 		return rc;
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (f->type & PGT_PINNED) {
 		put_page_and_type(mfn);
 		return -XEN_EINVAL;
@@ -765,7 +766,7 @@ static int pin_table(uint64_t mfn, enum frame_type type)
 
 static int unpin_table(uint64_t mfn)
 {
-	struct frame *f = frame(mfn);
+	struct frame_info *f = frame(mfn);
 	if (!f || !(f->count & PGC_GUEST) || !(f->type & PGT_PINNED))
 		return -XEN_EINVAL;
 	f->type &= ~PGT_PINNED;

@@ -56,7 +56,8 @@ int validate_seg_desc_page(uint64_t mfn);
 void flush_tlb_local(void);
 void invlpg_local(ulong va);
 
-/* Serialises all frame-info changes (SMP guests update tables concurrently). */
+/* Serialises all frame-info changes (SMP guests update tables concurrently; the host's grant mappings). */
+void mmu_use_host_lock(volatile int *lock);
 void mmu_lock(void);
 void mmu_unlock(void);
 

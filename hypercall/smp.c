@@ -3,7 +3,9 @@
 #include "apic.h"
 #include "mmu.h"
 
-static unsigned long stale_gen;              /* tlb_writable_dropped() count */
+/* tlb_writable_dropped() count; the host page's once it is known (the host adds to it too). */
+static uint32_t boot_stale_gen;
+#define stale_gen (*(dom.host ? &dom.host->tlb_stale_gen : &boot_stale_gen))
 
 void cpu_relax(void)
 {
@@ -25,12 +27,12 @@ void spin_unlock(volatile int *lock)
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
-unsigned long tlb_gen_now(void)
+uint32_t tlb_gen_now(void)
 {
 	return __atomic_load_n(&stale_gen, __ATOMIC_SEQ_CST);
 }
 
-void tlb_cr3_loaded(struct vcpu *v, unsigned long gen_before)
+void tlb_cr3_loaded(struct vcpu *v, uint32_t gen_before)
 {
 	if (v)
 		__atomic_store_n(&v->tlb.flushed_gen, gen_before, __ATOMIC_SEQ_CST);
@@ -40,7 +42,7 @@ void tlb_cr3_loaded(struct vcpu *v, unsigned long gen_before)
 void tlb_flush_local_full(void)
 {
 	struct vcpu *v = current();
-	unsigned long gen = tlb_gen_now();
+	uint32_t gen = tlb_gen_now();
 	flush_tlb_local();
 	if (v)
 		__atomic_store_n(&v->tlb.flushed_gen, gen, __ATOMIC_SEQ_CST);
@@ -103,7 +105,7 @@ void tlb_writable_dropped(void)
 
 void tlb_before_type_change(void)
 {
-	unsigned long gen = tlb_gen_now();
+	uint32_t gen = tlb_gen_now();
 	uint64_t mask = 0;
 	for (unsigned i = 0; i < dom.bi.nr_vcpus && i < MAX_VCPUS; i++) {
 		struct vcpu *v = dom.vcpus[i];

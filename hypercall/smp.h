@@ -10,7 +10,7 @@ struct vcpu;
 struct vcpu_tlb {
 	unsigned long req;              /* flush requests made of this vCPU (a count) */
 	unsigned long done;             /* the request count its last flush answered */
-	unsigned long flushed_gen;      /* the stale-writable clock at its last full flush */
+	uint32_t flushed_gen;           /* the stale-writable clock at its last full flush */
 };
 
 /*
@@ -48,7 +48,7 @@ void tlb_service_requests(struct vcpu *v);
 void tlb_writable_dropped(void);
 void tlb_before_type_change(void);
 /* Record that this vCPU loaded CR3 (arch_write_cr3 calls it after the load). */
-void tlb_cr3_loaded(struct vcpu *v, unsigned long gen_before);
-unsigned long tlb_gen_now(void);
+void tlb_cr3_loaded(struct vcpu *v, uint32_t gen_before);
+uint32_t tlb_gen_now(void);
 
 #endif

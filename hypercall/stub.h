@@ -143,6 +143,7 @@ struct domain {
 	ulong vm_assist;                /* enabled VMASST_TYPE_* bits */
 	struct vcpu *vcpus[MAX_VCPUS];
 	struct domain_ev ev;            /* evtchn.c */
+	struct host_page *host;         /* shared with the host (hostabi.h) */
 };
 extern struct domain dom;
 

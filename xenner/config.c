@@ -32,7 +32,7 @@ static const struct config_key keys[] = {
 	{ "stats", KEY_FLAG, OFF(stats), "",
 	  "at exit, print how often the guest entered the stub, by cause", 0, 0 },
 	{ "disk", KEY_DISK, OFF(disks), "SPEC",
-	  "a virtual disk, in xl's disk syntax (repeatable; not served yet)", 0, 0 },
+	  "a virtual disk, in xl's disk syntax (repeatable)", 0, 0 },
 	{ "host-kind", KEY_STRING, OFF(host_kind), "KIND",
 	  "override KVM host detection: vmx, svm or pvm (testing)", 0, 0 },
 };
@@ -207,11 +207,6 @@ int config_check(const struct xenner_config *c, char *err, size_t errlen)
 	if (c->host_kind && strcmp(c->host_kind, "vmx") && strcmp(c->host_kind, "svm") &&
 	    strcmp(c->host_kind, "pvm")) {
 		snprintf(err, errlen, "host-kind: '%s' is not vmx, svm or pvm", c->host_kind);
-		return -1;
-	}
-	if (c->nr_disks) {
-		snprintf(err, errlen, "disk %s: virtual disks are not supported yet (no blkback "
-			 "in this build)", c->disks[0].vdev);
 		return -1;
 	}
 	return 0;

@@ -2,11 +2,14 @@
 #include "vm.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "backends/blkback.h"
 #include "backends/console.h"
 #include "backends/xs_ring.h"
 #include <xenner/hostabi.h>
@@ -15,6 +18,11 @@
 static struct console_backend console;
 static struct xs_store *store;
 static struct xs_ring store_ring;
+static struct xenbus *xenbus;
+static struct gnt_host gnt;
+static struct backend_host backend_host;
+static struct blk_disk *disks[CONFIG_MAX_DISKS];
+static unsigned nr_disks;
 static struct termios saved_termios;
 static bool termios_saved;
 
@@ -36,6 +44,8 @@ static void store_event(struct vm *vm, void *opaque)
 {
 	if (xs_ring_process(&store_ring))
 		events_notify_guest(vm, HOST_STORE_PORT);
+	/* The guest's writes may have fired the backends' watches. */
+	xenbus_dispatch(xenbus);
 }
 
 static void store_kick(void *opaque)
@@ -48,6 +58,99 @@ static void devices_poll(struct vm *vm)
 {
 	if (console.out_blocked)
 		console_event(vm, NULL);
+	xenbus_dispatch(xenbus);
+}
+
+/* ------------------------------------------------- what backends use of us */
+
+static int host_bind(void *host, unsigned guest_port, unsigned *dom0_port)
+{
+	return events_bind_guest_port(host, guest_port, dom0_port);
+}
+
+static void host_unbind(void *host, unsigned dom0_port)
+{
+	events_unbind(host, dom0_port);
+}
+
+static struct {
+	void (*fn)(void *arg);
+	void *arg;
+} port_cb[HOST_EVTCHN_PORTS];
+
+static void port_trampoline(struct vm *vm, void *opaque)
+{
+	unsigned port = (unsigned)(uintptr_t)opaque;
+	if (port_cb[port].fn)
+		port_cb[port].fn(port_cb[port].arg);
+}
+
+static void host_on_port(void *host, unsigned dom0_port, void (*fn)(void *), void *arg)
+{
+	if (dom0_port >= HOST_EVTCHN_PORTS)
+		return;
+	events_register(dom0_port, NULL, NULL);
+	port_cb[dom0_port].fn = fn;
+	port_cb[dom0_port].arg = arg;
+	if (fn)
+		events_register(dom0_port, port_trampoline, (void *)(uintptr_t)dom0_port);
+}
+
+static void host_notify(void *host, unsigned dom0_port)
+{
+	events_notify_guest(host, dom0_port);
+}
+
+static void backends_setup(struct vm *vm, const struct devices_info *d)
+{
+	const struct xenner_config *cfg = vm->cfg;
+	gnt = (struct gnt_host){
+		.hp = (struct host_page *)(vm->stub + vm->plan.events_off),
+		.frames = (struct frame_info *)(vm->stub + vm->plan.frame_info_off),
+		.max_mfn = vm->plan.max_mfn,
+		.mfn_to_host = vm_mfn_to_host, .opaque = vm,
+		.stub = vm->stub, .stub_mfn = vm->plan.stub_gpa >> PAGE_SHIFT,
+		.stub_frames = vm->plan.stub_size >> PAGE_SHIFT,
+		.backend_domid = 0,
+	};
+	if (gnt_host_init(&gnt))
+		die("out of memory");
+	backend_host = (struct backend_host){
+		.xb = xenbus, .gnt = &gnt, .domid = d->domid, .guest_bits = d->guest_bits,
+		.nr_vcpus = d->vcpus, .trace = (cfg->trace & TRACE_EVENTS) != 0,
+		.bind = host_bind, .unbind = host_unbind, .on_port = host_on_port,
+		.notify = host_notify, .host = vm,
+	};
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		const struct disk_spec *s = &cfg->disks[i];
+		struct blk_disk_config c = {
+			.target = s->target, .vdev = s->vdev, .devid = s->devid,
+			.readonly = s->readonly, .cdrom = s->cdrom,
+		};
+		char err[512];
+		disks[i] = blkback_create(&backend_host, &c, err, sizeof(err));
+		if (!disks[i])
+			die("disk %s: %s", s->vdev, err);
+		nr_disks++;
+	}
+}
+
+void devices_shutdown(struct vm *vm)
+{
+	backend_host.guest_gone = true;
+	for (unsigned i = 0; i < nr_disks; i++) {
+		struct blk_stats st;
+		blkback_stats(disks[i], &st);
+		if (vm->cfg->stats)
+			fprintf(stderr, "disk %s: %" PRIu64 " requests (%" PRIu64 " refused, %" PRIu64
+				" not supported), %" PRIu64 " sectors read, %" PRIu64 " written, %" PRIu64
+				" flushes, %" PRIu64 " discards\n", vm->cfg->disks[i].vdev, st.requests,
+				st.errors, st.unsupported, st.sectors_read, st.sectors_written, st.flushes,
+				st.discards);
+		blkback_destroy(disks[i]);
+		disks[i] = NULL;
+	}
+	nr_disks = 0;
 }
 
 static void restore_terminal(void)
@@ -105,5 +208,9 @@ void devices_setup(struct vm *vm, const struct devices_info *d)
 	if (xs_ring_init(&store_ring, store, d->domid, d->store_page, store_kick, vm))
 		die("xenstore: out of memory");
 	events_register(HOST_STORE_PORT, store_event, NULL);
+	xenbus = xenbus_new(store);
+	if (!xenbus)
+		die("xenstore: out of memory");
+	backends_setup(vm, d);
 	vm->poll_fn = devices_poll;
 }

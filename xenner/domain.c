@@ -206,7 +206,7 @@ int domain_run(const struct xenner_config *cfg)
 	uint64_t store_mfn = p2m[pv_layout_pfn(&layout, layout.xenstore)];
 	uint64_t console_mfn = p2m[pv_layout_pfn(&layout, layout.console)];
 	struct devices_info dev = {
-		.domid = XENNER_DOMID, .vcpus = cfg->vcpus, .name = "xenner-guest",
+		.domid = XENNER_DOMID, .vcpus = cfg->vcpus, .guest_bits = bits, .name = "xenner-guest",
 		.kernel = cfg->kernel, .ramdisk = cfg->ramdisk, .cmdline = cfg->extra,
 		.memory_kib = cfg->memory_mib * 1024, .store_mfn = store_mfn,
 		.console_mfn = console_mfn,
@@ -253,6 +253,8 @@ int domain_run(const struct xenner_config *cfg)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_start(&vm->vcpus[i]);
 	int status = vm_wait(vm);
+	events_stop(vm);
+	devices_shutdown(vm);
 	if (cfg->stats)
 		stats_print(vm, stderr);
 	return status;

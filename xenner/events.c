@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <xenner/hostabi.h>
 #include <xenner/util.h>
+#include <xen/errno.h>
 
 /*
  * Guest -> host: the stub marks the dom0-side port in the to_host bitmap
@@ -30,11 +31,115 @@ struct port_handler {
 
 static struct port_handler handlers[HOST_EVTCHN_PORTS];
 
+/* Other fds the event thread watches (xenstore clients, TAP devices, ...). */
+#define MAX_WATCHED_FDS 64
+static struct watched_fd {
+	int fd;
+	void (*fn)(struct vm *vm, void *opaque);
+	void *opaque;
+} watched[MAX_WATCHED_FDS];
+static unsigned nr_watched;
+
 void events_register(unsigned port, void (*fn)(struct vm *, void *), void *opaque)
 {
 	if (port >= HOST_EVTCHN_PORTS)
 		die("internal error: event port %u out of range", port);
-	handlers[port] = (struct port_handler){ fn, opaque };
+	__atomic_store_n(&handlers[port].opaque, opaque, __ATOMIC_RELEASE);
+	__atomic_store_n(&handlers[port].fn, fn, __ATOMIC_RELEASE);
+}
+
+/* Event thread only (or before it starts). */
+int events_watch_fd(int fd, void (*fn)(struct vm *, void *), void *opaque)
+{
+	for (unsigned i = 0; i < nr_watched; i++)
+		if (watched[i].fd == fd) {
+			watched[i].fn = fn;
+			watched[i].opaque = opaque;
+			return 0;
+		}
+	if (nr_watched == MAX_WATCHED_FDS)
+		return -EMFILE;
+	watched[nr_watched++] = (struct watched_fd){ fd, fn, opaque };
+	return 0;
+}
+
+void events_unwatch_fd(int fd)
+{
+	for (unsigned i = 0; i < nr_watched; i++)
+		if (watched[i].fd == fd) {
+			watched[i] = watched[--nr_watched];
+			return;
+		}
+}
+
+/*
+ * dom0's end of a channel to a guest port allocated unbound for dom0: the
+ * request goes through the host page (hostabi.h) and the stub answers it
+ * from its host-notify interrupt on vCPU 0, which needs no help from this
+ * thread. Serialised; bounded in time.
+ */
+#define BIND_TIMEOUT_NS (2000 * 1000 * 1000ull)
+static pthread_mutex_t bind_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t dom0_ports_used[HOST_EVTCHN_PORTS / 64];
+
+static uint64_t monotonic_ns(void);
+
+static int host_request(struct vm *vm, uint32_t op, uint32_t guest_port, uint32_t dom0_port)
+{
+	struct host_page *h = (struct host_page *)(vm->stub + vm->plan.events_off);
+	h->req.op = op;
+	h->req.guest_port = guest_port;
+	h->req.dom0_port = dom0_port;
+	h->req.result = 0;
+	__atomic_store_n(&h->req.state, HOST_REQ_PENDING, __ATOMIC_RELEASE);
+	uint64_t one = 1, t0 = monotonic_ns();
+	if (write(vm->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_err("irqfd: %s", strerror(errno));
+	for (unsigned spins = 0; __atomic_load_n(&h->req.state, __ATOMIC_ACQUIRE) != HOST_REQ_DONE; spins++) {
+		if (monotonic_ns() - t0 > BIND_TIMEOUT_NS) {
+			__atomic_store_n(&h->req.state, HOST_REQ_FREE, __ATOMIC_RELEASE);
+			return -ETIMEDOUT;
+		}
+		struct timespec ts = { 0, spins < 100 ? 20000 : 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	int rc = h->req.result;
+	__atomic_store_n(&h->req.state, HOST_REQ_FREE, __ATOMIC_RELEASE);
+	return rc;
+}
+
+int events_bind_guest_port(struct vm *vm, unsigned guest_port, unsigned *dom0_port)
+{
+	pthread_mutex_lock(&bind_lock);
+	unsigned p;
+	for (p = HOST_BACKEND_PORT_FIRST; p < HOST_EVTCHN_PORTS; p++)
+		if (!(dom0_ports_used[p / 64] & 1ull << (p % 64)))
+			break;
+	int rc = -ENOSPC;
+	if (p < HOST_EVTCHN_PORTS) {
+		rc = host_request(vm, HOST_EVTCHN_BIND, guest_port, p);
+		if (rc == 0) {
+			dom0_ports_used[p / 64] |= 1ull << (p % 64);
+			*dom0_port = p;
+		}
+	}
+	pthread_mutex_unlock(&bind_lock);
+	return rc;
+}
+
+void events_unbind(struct vm *vm, unsigned dom0_port)
+{
+	if (dom0_port < HOST_BACKEND_PORT_FIRST || dom0_port >= HOST_EVTCHN_PORTS)
+		return;
+	events_register(dom0_port, NULL, NULL);
+	pthread_mutex_lock(&bind_lock);
+	if (dom0_ports_used[dom0_port / 64] & 1ull << (dom0_port % 64)) {
+		int rc = host_request(vm, HOST_EVTCHN_UNBIND, 0, dom0_port);
+		/* A port the stub does not answer for stays taken: never reused. */
+		if (rc == 0 || rc == -XEN_EINVAL)
+			dom0_ports_used[dom0_port / 64] &= ~(1ull << (dom0_port % 64));
+	}
+	pthread_mutex_unlock(&bind_lock);
 }
 
 static void setup_doorbell(struct vm *vm)
@@ -101,8 +206,9 @@ static void drain_doorbells(struct vm *vm)
 		while (bits) {
 			unsigned port = w * 64 + (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
-			if (handlers[port].fn)
-				handlers[port].fn(vm, handlers[port].opaque);
+			void (*fn)(struct vm *, void *) = __atomic_load_n(&handlers[port].fn, __ATOMIC_ACQUIRE);
+			if (fn)
+				fn(vm, __atomic_load_n(&handlers[port].opaque, __ATOMIC_ACQUIRE));
 		}
 	}
 }
@@ -156,21 +262,32 @@ static void timer_watchdog(struct vm *vm)
  * The event thread: doorbells, plus one optional extra fd (console input)
  * whose handler runs when it is readable.
  */
+static pthread_t event_thread_id;
+static volatile bool event_thread_stop;
+
 static void *event_thread(void *arg)
 {
 	struct vm *vm = arg;
-	for (;;) {
-		struct pollfd p[2] = {
+	while (!event_thread_stop) {
+		struct pollfd p[2 + MAX_WATCHED_FDS] = {
 			{ .fd = vm->doorbell_fd, .events = POLLIN },
 			{ .fd = vm->input_fd, .events = POLLIN },
 		};
-		int n = poll(p, vm->input_fd >= 0 ? 2 : 1, 100);
+		struct watched_fd w[MAX_WATCHED_FDS];
+		unsigned nw = nr_watched;
+		memcpy(w, watched, nw * sizeof(w[0]));
+		for (unsigned i = 0; i < nw; i++)
+			p[2 + i] = (struct pollfd){ .fd = w[i].fd, .events = POLLIN };
+		int n = poll(p, 2 + nw, 100);
 		if (n < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 		if (p[0].revents & POLLIN)
 			drain_doorbells(vm);
 		if (vm->input_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)) && vm->input_fn)
 			vm->input_fn(vm);
+		for (unsigned i = 0; n > 0 && i < nw; i++)
+			if (p[2 + i].revents & (POLLIN | POLLHUP | POLLERR))
+				w[i].fn(vm, w[i].opaque);
 		if (vm->poll_fn)
 			vm->poll_fn(vm);        /* retries, e.g. console output that blocked */
 		timer_watchdog(vm);
@@ -182,10 +299,21 @@ void events_start(struct vm *vm)
 {
 	pthread_t t;
 	sigset_t all, old;
+	event_thread_stop = false;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int r = pthread_create(&t, NULL, event_thread, vm);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r)
 		die("cannot start the event thread: %s", strerror(r));
+	event_thread_id = t;
+}
+
+void events_stop(struct vm *vm)
+{
+	if (!event_thread_id)
+		return;
+	event_thread_stop = true;
+	pthread_join(event_thread_id, NULL);
+	event_thread_id = 0;
 }

@@ -85,14 +85,29 @@ int vm_wait(struct vm *vm);
 /* events.c */
 void events_setup(struct vm *vm);
 void events_start(struct vm *vm);
+/* Stop the event thread (within its 100 ms poll): the guest is gone. */
+void events_stop(struct vm *vm);
 void events_register(unsigned port, void (*fn)(struct vm *, void *), void *opaque);
 void events_notify_guest(struct vm *vm, unsigned port);
+/* Watch fd for input on the event thread (event thread or before it starts). -EMFILE if full. */
+int events_watch_fd(int fd, void (*fn)(struct vm *, void *), void *opaque);
+void events_unwatch_fd(int fd);
+/*
+ * Bind a new dom0 port to the guest's port guest_port, which the guest
+ * allocated unbound for dom0 (a frontend's event-channel). 0 and
+ * *dom0_port, or -errno / -XEN_E* (the stub's answer), -ETIMEDOUT if the
+ * stub did not answer within 2 s. Then register a handler for *dom0_port and
+ * notify with events_notify_guest(vm, *dom0_port).
+ */
+int events_bind_guest_port(struct vm *vm, unsigned guest_port, unsigned *dom0_port);
+/* Close dom0's end: the guest's port waits unbound for dom0 again. */
+void events_unbind(struct vm *vm, unsigned dom0_port);
 
 /* devices.c */
 struct xencons_interface;
 struct xenstore_domain_interface;
 struct devices_info {
-	unsigned domid, vcpus;
+	unsigned domid, vcpus, guest_bits;
 	const char *name, *kernel, *ramdisk, *cmdline;
 	uint8_t uuid[16];
 	uint64_t memory_kib, store_mfn, console_mfn;
@@ -100,6 +115,8 @@ struct devices_info {
 	struct xenstore_domain_interface *store_page;
 };
 void devices_setup(struct vm *vm, const struct devices_info *d);
+/* The guest is gone: stop and flush the backends (disks to stable storage). */
+void devices_shutdown(struct vm *vm);
 
 /* stats.c */
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #endif
 
-#define STUB_ABI_VERSION 3
+#define STUB_ABI_VERSION 4
 #define STUB_MAGIC 0x4255545352454e58   /* "XENRSTUB" little endian */
 
 /*
@@ -124,7 +124,86 @@ _Static_assert(sizeof(struct hostcall) == 8 + 32 + 23 * 8 + HOSTCALL_DATA_MAX,
  */
 #define HOST_KICK_VECTOR    0xf0
 #define HOST_STORE_PORT     1       /* start_info.store_evtchn */
+/* dom0 ports the host allocates for its backends start here (below: boot ports). */
+#define HOST_BACKEND_PORT_FIRST 8
 #define HOST_CONSOLE_PORT   2       /* start_info.console.domU.evtchn */
+
+/*
+ * The host page (the "events" offset, one page of the stub region) is what
+ * the host and the stub share at run time besides the stub_stats blocks:
+ *
+ *  - the two event bitmaps above;
+ *  - one request slot through which the host, playing dom0, binds its end
+ *    of an event channel to a guest port that was allocated unbound for
+ *    dom0 (EVTCHNOP_alloc_unbound with remote_dom 0, which a frontend
+ *    writes to xenstore), or closes its end. The host fills op and the
+ *    ports, stores HOST_REQ_PENDING (release) and raises HOST_NOTIFY_VECTOR;
+ *    the stub answers with result (0 or -XEN_E*) and HOST_REQ_DONE. Dom0's
+ *    port numbers are the host's to choose (HOST_BACKEND_PORT_FIRST up);
+ *  - where the guest's grant-table frames are: the stub stores the machine
+ *    frame of each before it raises gnttab_nr_frames (release), and frames
+ *    never move or go away, so the host may read entries of frames below
+ *    gnttab_nr_frames (acquire) at any time;
+ *  - the lock that serialises every change of frame info (below): the
+ *    stub's MMU and the host's grant mappings take it the same way
+ *    (an atomic exchange of 1, store of 0), so a frame a backend writes
+ *    through a grant holds a writable type reference exactly as a grant
+ *    mapping does on Xen, and cannot become a page table meanwhile;
+ *  - the stale-writable clock (hypercall/smp.c): whoever drops a frame's
+ *    last writable type reference adds 1 to tlb_stale_gen, the host too
+ *    (a guest mapping dropped earlier may still be in a vCPU's TLB).
+ */
+#define HOST_REQ_FREE     0
+#define HOST_REQ_PENDING  1
+#define HOST_REQ_DONE     2
+#define HOST_EVTCHN_BIND   1    /* guest_port (unbound for dom0) <-> dom0_port */
+#define HOST_EVTCHN_UNBIND 2    /* dom0 closes dom0_port: the guest port waits again */
+#define HOST_GNTTAB_MAX_FRAMES 64       /* Xen's default max_grant_frames */
+#ifndef __ASSEMBLER__
+struct host_page {
+	uint64_t to_host[HOST_EVTCHN_PORTS / 64];
+	uint64_t to_guest[HOST_EVTCHN_PORTS / 64];
+	struct {
+		uint32_t state, op, guest_port, dom0_port;
+		int32_t result;
+		uint32_t pad;
+	} req;
+	uint32_t gnttab_nr_frames;
+	int32_t mmu_lock;
+	uint32_t tlb_stale_gen;
+	uint32_t pad2;
+	uint64_t gnttab_mfn[HOST_GNTTAB_MAX_FRAMES];
+};
+_Static_assert(sizeof(struct host_page) == 1024 + 24 + 16 + 8 * HOST_GNTTAB_MAX_FRAMES,
+	       "host_page layout");
+_Static_assert(sizeof(struct host_page) <= 4096, "host_page fits its page");
+
+/*
+ * Frame info: one struct frame_info per machine frame at the "frame-info"
+ * offset, like Xen's page_info (the stub's hypercall/mmu.c owns the logic;
+ * the host reads and changes it only under host_page.mmu_lock):
+ *   count: bit 31 FRAME_GUEST (the guest owns or may map the frame), bit 30
+ *          FRAME_XEN_SHARED (a stub frame shared with the guest), bit 29
+ *          FRAME_FREE (guest RAM ballooned out), bits 0-28 references;
+ *   type:  bits 28-31 the type (FRAME_TYPE_*), bit 27 validated, bit 26
+ *          pinned, bit 25 the PAE L2 that holds the hypervisor hole, bits
+ *          0-24 type references.
+ */
+struct frame_info {
+	uint32_t count, type;
+};
+#define FRAME_GUEST          (1u << 31)
+#define FRAME_XEN_SHARED     (1u << 30)
+#define FRAME_FREE           (1u << 29)
+#define FRAME_COUNT_MASK     ((1u << 29) - 1)
+#define FRAME_TYPE_SHIFT     28
+#define FRAME_TYPE_VALIDATED (1u << 27)
+#define FRAME_TYPE_PINNED    (1u << 26)
+#define FRAME_TYPE_PAE_XEN_L2 (1u << 25)
+#define FRAME_TYPE_COUNT_MASK ((1u << 25) - 1)
+#define FRAME_TYPE_NONE      0
+#define FRAME_TYPE_WRITABLE  6          /* the stub's PGT_writable */
+#endif
 
 /*
  * Stub-entry counters (--stats), one block per vCPU in the stub region: the

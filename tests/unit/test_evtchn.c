@@ -265,6 +265,52 @@ TEST(dom0_boot_ports_close_and_rebind)
 	CHECK_EQ(evtchn_bind_interdomain(t, 0, 2), -XEN_EINVAL);
 }
 
+/* A backend (dom0) binds a frontend's unbound port, sends both ways, closes: the port waits again. */
+TEST(dom0_binds_and_closes_frontend_ports)
+{
+	struct evtchn_table *t = table(1);
+	CHECK_EQ(evtchn_bind_dom0_boot(t, 1, 1), 0);
+	int loop = evtchn_alloc_unbound(t, DOMID_SELF, DOMID_SELF);     /* not for dom0 */
+	int fe = evtchn_alloc_unbound(t, DOMID_SELF, 0);
+	CHECK_EQ(fe, loop + 1);
+	CHECK_EQ(evtchn_dom0_bind(t, (uint32_t)loop, 8), -XEN_EINVAL);
+	CHECK_EQ(evtchn_dom0_bind(t, 1, 8), -XEN_EINVAL);              /* bound already */
+	CHECK_EQ(evtchn_dom0_bind(t, 0, 8), -XEN_EINVAL);              /* reserved */
+	CHECK_EQ(evtchn_dom0_bind(t, 4000, 8), -XEN_EINVAL);           /* does not exist */
+	CHECK_EQ(evtchn_dom0_bind(t, (uint32_t)fe, 1), -XEN_EBUSY);    /* dom0's port in use */
+	CHECK_EQ(evtchn_dom0_bind(t, (uint32_t)fe, 8), 0);
+	CHECK_EQ(evtchn_dom0_bind(t, (uint32_t)fe, 9), -XEN_EINVAL);   /* no longer unbound */
+	int rc;
+	struct evtchn_status st = status(t, (uint32_t)fe, &rc);
+	CHECK_EQ(st.status, EVTCHNSTAT_interdomain);
+	CHECK_EQ(st.u.interdomain.dom, 0);
+	CHECK_EQ(st.u.interdomain.port, 8);
+	CHECK_EQ(evtchn_dom0_peer(t, 8), (uint32_t)fe);
+	struct evtchn_send_target to;
+	CHECK_EQ(evtchn_send_target(t, (uint32_t)fe, &to), 0);
+	CHECK_EQ(to.kind, EVTCHN_SEND_DOM0);
+	CHECK_EQ(to.port, 8);
+
+	CHECK_EQ(evtchn_dom0_unbind(t, 8), 0);
+	CHECK_EQ(evtchn_dom0_unbind(t, 8), -XEN_EINVAL);
+	CHECK_EQ(evtchn_dom0_peer(t, 8), 0);
+	st = status(t, (uint32_t)fe, &rc);
+	CHECK_EQ(st.status, EVTCHNSTAT_unbound);
+	CHECK_EQ(st.u.unbound.dom, 0);
+	CHECK_EQ(evtchn_send_target(t, (uint32_t)fe, &to), 0);
+	CHECK_EQ(to.kind, EVTCHN_SEND_DROP);
+	CHECK_EQ(evtchn_dom0_peer(t, 1), 1);                          /* the boot port is untouched */
+
+	/* The guest closes first: dom0's port stays until dom0 closes it. */
+	CHECK_EQ(evtchn_dom0_bind(t, (uint32_t)fe, 10), 0);
+	struct evtchn old;
+	CHECK_EQ(evtchn_close(t, (uint32_t)fe, &old), 0);
+	CHECK_EQ(evtchn_dom0_peer(t, 10), 0);
+	CHECK_EQ(evtchn_dom0_bind(t, (uint32_t)evtchn_alloc_unbound(t, DOMID_SELF, 0), 10), -XEN_EBUSY);
+	CHECK_EQ(evtchn_dom0_unbind(t, 10), 0);
+	CHECK_EQ(status(t, (uint32_t)fe, &rc).status, EVTCHNSTAT_unbound);
+}
+
 /* ---- 2-level bits ---- */
 
 static shared_info_t *shared(void)
@@ -349,6 +395,7 @@ int main(void)
 	RUN(virq_binding_rules);
 	RUN(ipi_and_bind_vcpu);
 	RUN(dom0_boot_ports_close_and_rebind);
+	RUN(dom0_binds_and_closes_frontend_ports);
 	RUN(set_pending_marks_port_selector_and_upcall_once);
 	RUN(masked_port_stays_pending_without_upcall_until_unmasked);
 	RUN(upcall_flag_is_bit_0);

@@ -1,0 +1,56 @@
+/* blkback.h — virtual disks: the blkif backend on raw image files and block devices. */
+#ifndef BACKENDS_BLKBACK_H
+#define BACKENDS_BLKBACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "backends/grant.h"
+#include "backends/xenbus.h"
+
+/*
+ * What a backend needs of xenner: dom0's xenstore connection (event thread
+ * only), the guest's grant table, and its event channels. notify() and
+ * the gnt_* calls are thread-safe; bind/unbind/on_port are called on the
+ * event thread.
+ */
+struct backend_host {
+	struct xenbus *xb;
+	struct gnt_host *gnt;
+	unsigned domid, guest_bits, nr_vcpus;
+	bool trace;                             /* --trace events: say what the backends do */
+	bool guest_gone;                        /* shutting down: no more event-channel requests */
+	int (*bind)(void *host, unsigned guest_port, unsigned *dom0_port);
+	void (*unbind)(void *host, unsigned dom0_port);
+	/* Run fn(arg) on the event thread when the guest signals dom0_port (NULL: stop). */
+	void (*on_port)(void *host, unsigned dom0_port, void (*fn)(void *arg), void *arg);
+	void (*notify)(void *host, unsigned dom0_port);
+	void *host;
+};
+
+struct blk_disk_config {
+	const char *target;             /* image file or block device */
+	const char *vdev;               /* "xvda" */
+	uint32_t devid;                 /* its vbd number */
+	bool readonly, cdrom;
+};
+
+struct blk_disk;
+
+/*
+ * Open the target (exit-worthy errors come back as -errno with a message in
+ * err) and write the device's frontend and backend nodes the way libxl
+ * does, with the backend in InitWait: the guest's blkfront takes it from
+ * there.
+ */
+struct blk_disk *blkback_create(struct backend_host *h, const struct blk_disk_config *cfg,
+				char *err, size_t errlen);
+/* Guest gone: stop the queues, flush the image to stable storage, close, state Closed. */
+void blkback_destroy(struct blk_disk *d);
+
+/* Counters for --stats. */
+struct blk_stats {
+	uint64_t requests, errors, unsupported, sectors_read, sectors_written, flushes, discards;
+};
+void blkback_stats(const struct blk_disk *d, struct blk_stats *out);
+
+#endif
