@@ -69,7 +69,7 @@ static int16_t get_frame(struct gnt_host *g, uint64_t mfn, bool general, bool wr
 		st = GNTST_bad_page;
 	else if (write && tcount && (type_of(f->type) != FRAME_TYPE_WRITABLE ||
 				     tcount == FRAME_TYPE_COUNT_MASK))
-		st = GNTST_bad_page;    /* a page table, a descriptor page: never writable */
+		st = GNTST_general_error;       /* a page table, a descriptor page: Xen's could_not_pin */
 	else {
 		if (general)
 			f->count++;

@@ -52,7 +52,8 @@ void gnt_host_destroy(struct gnt_host *g);
  * and *page = the granted frame in host memory, or the GNTST_* error Xen's
  * map would give: GNTST_bad_gntref (ref beyond the table), GNTST_general_error
  * (not permitted to dom0, read-only, the entry changing under us), or
- * GNTST_bad_page (not a frame the guest may grant, or in use as a page table).
+ * GNTST_bad_page (not a frame the guest may grant), or GNTST_general_error for
+ * a writable use of a page table or descriptor page (Xen cannot pin it).
  * Every successful gnt_map needs one gnt_unmap with the same ref and mode.
  */
 int16_t gnt_map(struct gnt_host *g, grant_ref_t ref, bool write, void **page);
