@@ -13,6 +13,15 @@
 #                            started the guest
 #   xenner.test.timetol=S    how far past hosttime init may start (default 120)
 #   xenner.test.disk=NAME    also check block device /dev/NAME (e.g. xvda)
+#   xenner.test.fs=MODE      the ext4 file system on the disk (xvda unless
+#                            xenner.test.disk says otherwise), and only that
+#                            (plus cmdline and kernel-log): write (check the
+#                            host's /seed files, write /new files with their
+#                            sha256 list, sync, unmount), read (check both
+#                            lists), ro (the disk is read-only: writes fail,
+#                            the files read back), crash (write /crash.bin,
+#                            fsync it and its directory, print
+#                            XENNER-FSYNC-DONE <sha256>, wait to be killed)
 #   xenner.test.shell=1      no checks: a busybox shell on the console
 #                            (make demo); power off when it exits
 #
@@ -88,7 +97,7 @@ start_clocks=$(clocks)
 start_ms=${start_clocks%% *}
 
 # ---------------------------------------------------------------- parameters
-vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0
+vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs=''
 cmdline_errors=''
 vcpus_err="xenner.test.vcpus not given"
 mem_err="xenner.test.mem not given"
@@ -159,6 +168,11 @@ param() {
 			else
 				cmdline_error "xenner.test.disk=$_v is too long"
 			fi ;;
+		esac ;;
+	fs)
+		case $_v in
+		write | read | ro | crash) fs=$_v ;;
+		*) cmdline_error "xenner.test.fs=$_v is not write, read, ro or crash" ;;
 		esac ;;
 	shell)
 		case $_v in
@@ -369,9 +383,9 @@ check_clock_advance() {
 	fi
 }
 
-# Load the block frontend modules mkinitramfs.sh packed (if any), wait for
-# the device, then write, flush, drop and read back 8 MiB.
-check_disk() {
+# wait_disk CHECK: load the block frontend modules mkinitramfs.sh packed (if
+# any) and wait for /dev/$disk; a FAIL of CHECK and status 1 if it never came.
+wait_disk() {
 	if [ -f /lib/xenner-modules/order ]; then
 		while read -r _m; do
 			insmod "/lib/xenner-modules/$_m" 2>/dev/null
@@ -384,10 +398,84 @@ check_disk() {
 	done
 	if [ ! -b "/dev/$disk" ]; then
 		# shellcheck disable=SC2012 # names for a message; globbing is off (set -f)
-		fail disk "no block device /dev/$disk after 10 s; have: $(ls /sys/class/block 2>/dev/null | tr '\n' ' ')"
-		return
+		fail "$1" "no block device /dev/$disk after 10 s; have: $(ls /sys/class/block 2>/dev/null | tr '\n' ' ')"
+		return 1
 	fi
+}
+
+# Write, flush, drop and read back 8 MiB of the raw device.
+check_disk() {
+	wait_disk disk || return
 	run_xt disk disk "/dev/$disk" 8
+}
+
+# sums_ok CHECK LIST: the files of a sha256sum list (paths relative to its
+# directory) have their sums; else a FAIL of CHECK and status 1.
+sums_ok() {
+	_out=$(cd "$(dirname "$2")" && sha256sum -c "$(basename "$2")" 2>&1)
+	_st=$?
+	if [ $_st -ne 0 ]; then
+		fail "$1" "sha256sum -c $2: $(say "$_out" | grep -v ': OK$' | head -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+	info "$1" "$2: $(say "$_out" | grep -c ': OK$') files verified"
+}
+
+# The ext4 file system the host made (mke2fs -d) with /seed and its SHA256SUMS.
+check_fs() {
+	_c=fs-$fs
+	wait_disk "$_c" || return
+	mkdir -p /mnt
+	case $fs in
+	write)
+		mount -t ext4 "/dev/$disk" /mnt || { fail "$_c" "mount /dev/$disk failed"; return; }
+		sums_ok "$_c" /mnt/seed/SHA256SUMS || { umount /mnt; return; }
+		mkdir -p /mnt/new
+		for _n in 1 2 3; do
+			dd if=/dev/urandom of="/mnt/new/f$_n" bs=65536 count=$((_n * 16)) 2>/dev/null ||
+				{ fail "$_c" "writing /mnt/new/f$_n failed"; umount /mnt; return; }
+		done
+		(cd /mnt/new && sha256sum f1 f2 f3 > SHA256SUMS) ||
+			{ fail "$_c" "sha256sum of the new files failed"; umount /mnt; return; }
+		while read -r _l; do info "$_c" "wrote $_l"; done < /mnt/new/SHA256SUMS
+		sync
+		umount /mnt || { fail "$_c" "umount failed"; return; }
+		pass "$_c" ;;
+	read)
+		mount -t ext4 -o ro "/dev/$disk" /mnt || { fail "$_c" "mount -o ro /dev/$disk failed"; return; }
+		sums_ok "$_c" /mnt/seed/SHA256SUMS && sums_ok "$_c" /mnt/new/SHA256SUMS && pass "$_c"
+		umount /mnt ;;
+	ro)
+		_ro=$(cat "/sys/block/$disk/ro" 2>/dev/null)
+		if [ "$_ro" != 1 ]; then
+			fail "$_c" "/sys/block/$disk/ro says '$_ro', not 1"
+			return
+		fi
+		if dd if=/dev/zero of="/dev/$disk" bs=4096 count=1 conv=fsync 2>/dev/null; then
+			fail "$_c" "writing to the read-only /dev/$disk succeeded"
+			return
+		fi
+		mount -t ext4 -o ro "/dev/$disk" /mnt || { fail "$_c" "mount -o ro /dev/$disk failed"; return; }
+		if touch /mnt/written 2>/dev/null; then
+			fail "$_c" "creating a file on the read-only disk succeeded"
+		else
+			sums_ok "$_c" /mnt/seed/SHA256SUMS && pass "$_c"
+		fi
+		umount /mnt ;;
+	crash)
+		mount -t ext4 "/dev/$disk" /mnt || { fail "$_c" "mount /dev/$disk failed"; return; }
+		dd if=/dev/urandom of=/mnt/crash.bin bs=65536 count=64 2>/dev/null ||
+			{ fail "$_c" "writing /mnt/crash.bin failed"; return; }
+		if ! sync /mnt/crash.bin || ! sync /mnt; then
+			fail "$_c" "fsync of /mnt/crash.bin or /mnt failed"
+			return
+		fi
+		_sum=$(sha256sum /mnt/crash.bin)
+		echo "XENNER-FSYNC-DONE ${_sum%% *}"
+		# The host kills xenner now; living on is a failure.
+		sleep 120
+		fail "$_c" "still running 120 s after the fsync: the host did not kill xenner" ;;
+	esac
 }
 
 # Kernel warnings, oopses and BUGs while booting or running the checks.
@@ -403,6 +491,10 @@ check_kernel_log() {
 plan="cmdline clock-start cpus memory fork-exec mem-64m pipe-pingpong cpus-run-user clock-advance"
 [ -n "$disk" ] && plan="$plan disk"
 plan="$plan kernel-log"
+if [ -n "$fs" ]; then
+	disk=${disk:-xvda}
+	plan="cmdline fs-$fs kernel-log"
+fi
 echo "XENNER-INIT-PLAN: $plan"
 echo "XENNER-INIT-CLOCK start=$start_ms"
 
@@ -419,6 +511,7 @@ for _check in $plan; do
 	cpus-run-user) check_cpus_run_user ;;
 	clock-advance) check_clock_advance ;;
 	disk) check_disk ;;
+	fs-*) check_fs ;;
 	kernel-log) check_kernel_log ;;
 	esac
 	_after=$(clocks)
