@@ -33,6 +33,8 @@ static const struct config_key keys[] = {
 	  "at exit, print how often the guest entered the stub, by cause", 0, 0 },
 	{ "disk", KEY_DISK, OFF(disks), "SPEC",
 	  "a virtual disk, in xl's disk syntax (repeatable)", 0, 0 },
+	{ "xenstore-socket", KEY_STRING, OFF(xenstore_socket), "PATH",
+	  "serve the guest's xenstore on this unix socket (XENSTORED_PATH for xenstore-*)", 0, 0 },
 	{ "host-kind", KEY_STRING, OFF(host_kind), "KIND",
 	  "override KVM host detection: vmx, svm or pvm (testing)", 0, 0 },
 };
@@ -48,6 +50,7 @@ void config_init(struct xenner_config *c)
 void config_free(struct xenner_config *c)
 {
 	free(c->kernel);
+	free(c->xenstore_socket);
 	free(c->ramdisk);
 	free(c->extra);
 	free(c->host_kind);

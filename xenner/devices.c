@@ -12,6 +12,7 @@
 #include "backends/blkback.h"
 #include "backends/console.h"
 #include "backends/xs_ring.h"
+#include "backends/xs_socket.h"
 #include <xenner/hostabi.h>
 #include <xenner/util.h>
 
@@ -19,6 +20,7 @@ static struct console_backend console;
 static struct xs_store *store;
 static struct xs_ring store_ring;
 static struct xenbus *xenbus;
+static struct xs_server *xs_server;
 static struct gnt_host gnt;
 static struct backend_host backend_host;
 static struct blk_disk *disks[CONFIG_MAX_DISKS];
@@ -58,7 +60,48 @@ static void devices_poll(struct vm *vm)
 {
 	if (console.out_blocked)
 		console_event(vm, NULL);
+	if (xs_server)
+		xs_server_flush(xs_server);
 	xenbus_dispatch(xenbus);
+}
+
+/* ------------------------------------------------- fds the xenstore socket watches */
+
+static struct fd_cb {
+	int fd;
+	void (*fn)(void *arg);
+	void *arg;
+} fd_cbs[XS_SOCKET_MAX_CLIENTS + 1];
+
+static void fd_trampoline(struct vm *vm, void *opaque)
+{
+	struct fd_cb *cb = opaque;
+	if (!cb->fn)
+		return;
+	cb->fn(cb->arg);
+	/* A client's writes may have fired the backends' watches, or the guest's. */
+	xenbus_dispatch(xenbus);
+}
+
+static int loop_watch(void *loop, int fd, void (*fn)(void *), void *arg)
+{
+	for (unsigned i = 0; i < sizeof(fd_cbs) / sizeof(fd_cbs[0]); i++)
+		if (!fd_cbs[i].fn) {
+			fd_cbs[i] = (struct fd_cb){ fd, fn, arg };
+			int rc = events_watch_fd(fd, fd_trampoline, &fd_cbs[i]);
+			if (rc)
+				fd_cbs[i].fn = NULL;
+			return rc;
+		}
+	return -EMFILE;
+}
+
+static void loop_unwatch(void *loop, int fd)
+{
+	events_unwatch_fd(fd);
+	for (unsigned i = 0; i < sizeof(fd_cbs) / sizeof(fd_cbs[0]); i++)
+		if (fd_cbs[i].fn && fd_cbs[i].fd == fd)
+			fd_cbs[i].fn = NULL;
 }
 
 /* ------------------------------------------------- what backends use of us */
@@ -138,6 +181,8 @@ static void backends_setup(struct vm *vm, const struct devices_info *d)
 void devices_shutdown(struct vm *vm)
 {
 	backend_host.guest_gone = true;
+	xs_server_free(xs_server);
+	xs_server = NULL;
 	for (unsigned i = 0; i < nr_disks; i++) {
 		struct blk_stats st;
 		blkback_stats(disks[i], &st);
@@ -212,5 +257,12 @@ void devices_setup(struct vm *vm, const struct devices_info *d)
 	if (!xenbus)
 		die("xenstore: out of memory");
 	backends_setup(vm, d);
+	if (vm->cfg->xenstore_socket) {
+		struct xs_server_loop loop = { loop_watch, loop_unwatch, vm };
+		char err[512];
+		xs_server = xs_server_new(store, vm->cfg->xenstore_socket, &loop, err, sizeof(err));
+		if (!xs_server)
+			die("--xenstore-socket: %s", err);
+	}
 	vm->poll_fn = devices_poll;
 }

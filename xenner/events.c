@@ -262,6 +262,14 @@ static void timer_watchdog(struct vm *vm)
  * The event thread: doorbells, plus one optional extra fd (console input)
  * whose handler runs when it is readable.
  */
+static bool still_watched(const struct watched_fd *w)
+{
+	for (unsigned i = 0; i < nr_watched; i++)
+		if (watched[i].fd == w->fd && watched[i].fn == w->fn && watched[i].opaque == w->opaque)
+			return true;
+	return false;
+}
+
 static pthread_t event_thread_id;
 static volatile bool event_thread_stop;
 
@@ -286,8 +294,8 @@ static void *event_thread(void *arg)
 		if (vm->input_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)) && vm->input_fn)
 			vm->input_fn(vm);
 		for (unsigned i = 0; n > 0 && i < nw; i++)
-			if (p[2 + i].revents & (POLLIN | POLLHUP | POLLERR))
-				w[i].fn(vm, w[i].opaque);
+			if ((p[2 + i].revents & (POLLIN | POLLHUP | POLLERR)) && still_watched(&w[i]))
+				w[i].fn(vm, w[i].opaque);       /* an earlier handler may have dropped it */
 		if (vm->poll_fn)
 			vm->poll_fn(vm);        /* retries, e.g. console output that blocked */
 		timer_watchdog(vm);

@@ -17,6 +17,7 @@ struct xenner_config {
 	bool shuffle_frames;    /* --shuffle-frames SEED: random MFN order */
 	uint64_t shuffle_seed;
 	char *host_kind;        /* --host-kind: override detection (testing) */
+	char *xenstore_socket;  /* --xenstore-socket PATH: serve xenstore to host tools there */
 	bool stats;             /* --stats: print stub-entry counts at exit */
 	unsigned nr_disks;      /* disk = [ ... ] (--disk SPEC, repeatable) */
 	struct disk_spec *disks;

@@ -22,6 +22,11 @@
 #                            the files read back), crash (write /crash.bin,
 #                            fsync it and its directory, print
 #                            XENNER-FSYNC-DONE <sha256>, wait to be killed)
+#   xenner.test.idle=S       only the cmdline, disk (with xenner.test.disk) and
+#                            kernel-log checks, then print XENNER-IDLE and wait up to
+#                            S seconds for the toolstack's shutdown request
+#                            (control/shutdown = poweroff: the kernel runs
+#                            poweroff, which signals init), then power off
 #   xenner.test.shell=1      no checks: a busybox shell on the console
 #                            (make demo); power off when it exits
 #
@@ -97,7 +102,7 @@ start_clocks=$(clocks)
 start_ms=${start_clocks%% *}
 
 # ---------------------------------------------------------------- parameters
-vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs=''
+vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs='' idle=''
 cmdline_errors=''
 vcpus_err="xenner.test.vcpus not given"
 mem_err="xenner.test.mem not given"
@@ -174,6 +179,12 @@ param() {
 		write | read | ro | crash) fs=$_v ;;
 		*) cmdline_error "xenner.test.fs=$_v is not write, read, ro or crash" ;;
 		esac ;;
+	idle)
+		if uint "$_v" 5; then
+			idle=$_v
+		else
+			cmdline_error "xenner.test.idle=$_v is not a number of seconds"
+		fi ;;
 	shell)
 		case $_v in
 		0 | 1) shell=$_v ;;
@@ -494,6 +505,8 @@ plan="$plan kernel-log"
 if [ -n "$fs" ]; then
 	disk=${disk:-xvda}
 	plan="cmdline fs-$fs kernel-log"
+elif [ -n "$idle" ]; then
+	plan="cmdline${disk:+ disk} kernel-log"
 fi
 echo "XENNER-INIT-PLAN: $plan"
 echo "XENNER-INIT-CLOCK start=$start_ms"
@@ -527,6 +540,18 @@ fi
 _end=$(clocks)
 echo "XENNER-INIT-CLOCK end=${_end%% *}"
 echo "XENNER-INIT-DONE passed=$passed failed=$failed"
+if [ -n "$idle" ]; then
+	# Xen's shutdown request: the kernel's orderly poweroff runs busybox
+	# poweroff, which signals init with SIGUSR2 (SIGTERM for reboot).
+	trap 'echo "XENNER-IDLE-SHUTDOWN"; poweroff -f' USR2 TERM
+	echo "XENNER-IDLE"
+	_i=0
+	while [ $_i -lt "$idle" ]; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+	echo "XENNER-IDLE-TIMEOUT"
+fi
 poweroff -f
 sleep 10
 echo "XENNER-INIT-ERROR: poweroff -f returned"
