@@ -7,7 +7,7 @@
 #include <string.h>
 #include <xenner/hostabi.h>
 
-enum key_type { KEY_STRING, KEY_MIB, KEY_UINT, KEY_TRACE, KEY_SEED, KEY_FLAG, KEY_DISK };
+enum key_type { KEY_STRING, KEY_MIB, KEY_UINT, KEY_TRACE, KEY_SEED, KEY_FLAG, KEY_DISK, KEY_NIC };
 
 struct config_key {
 	const char *name;       /* xl.cfg key; also the --option name */
@@ -33,6 +33,8 @@ static const struct config_key keys[] = {
 	  "at exit, print how often the guest entered the stub, by cause", 0, 0 },
 	{ "disk", KEY_DISK, OFF(disks), "SPEC",
 	  "a virtual disk, in xl's disk syntax (repeatable)", 0, 0 },
+	{ "nic", KEY_NIC, OFF(nics), "SPEC",
+	  "a virtual network interface, in xl's vif syntax (repeatable)", 0, 0 },
 	{ "xenstore-socket", KEY_STRING, OFF(xenstore_socket), "PATH",
 	  "serve the guest's xenstore on this unix socket (XENSTORED_PATH for xenstore-*)", 0, 0 },
 	{ "host-kind", KEY_STRING, OFF(host_kind), "KIND",
@@ -55,6 +57,7 @@ void config_free(struct xenner_config *c)
 	free(c->extra);
 	free(c->host_kind);
 	free(c->disks);
+	free(c->nics);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -172,6 +175,30 @@ int config_set(struct xenner_config *c, const char *key, const char *value,
 				return -1;
 			}
 		c->nr_disks++;
+		return 0;
+	}
+	case KEY_NIC: {
+		char why[200];
+		if (c->nr_nics >= CONFIG_MAX_NICS) {
+			snprintf(err, errlen, "nic: more than %d network interfaces", CONFIG_MAX_NICS);
+			return -1;
+		}
+		struct nic_spec *n = realloc(c->nics, (c->nr_nics + 1) * sizeof(*n));
+		if (!n) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		c->nics = n;
+		if (nic_spec_parse(value, &n[c->nr_nics], why, sizeof(why))) {
+			snprintf(err, errlen, "nic '%s': %s", value, why);
+			return -1;
+		}
+		for (unsigned i = 0; i < c->nr_nics; i++)
+			if (n[c->nr_nics].ifname[0] && !strcmp(n[i].ifname, n[c->nr_nics].ifname)) {
+				snprintf(err, errlen, "nic '%s': interface %s is given twice", value, n[i].ifname);
+				return -1;
+			}
+		c->nr_nics++;
 		return 0;
 	}
 	case KEY_TRACE:

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "backends/blkback.h"
 #include "backends/console.h"
+#include "backends/netback.h"
 #include "backends/xs_ring.h"
 #include "backends/xs_socket.h"
 #include <xenner/hostabi.h>
@@ -25,6 +26,8 @@ static struct gnt_host gnt;
 static struct backend_host backend_host;
 static struct blk_disk *disks[CONFIG_MAX_DISKS];
 static unsigned nr_disks;
+static struct net_vif *vifs[CONFIG_MAX_NICS];
+static unsigned nr_vifs;
 static struct termios saved_termios;
 static bool termios_saved;
 
@@ -176,6 +179,22 @@ static void backends_setup(struct vm *vm, const struct devices_info *d)
 			die("disk %s: %s", s->vdev, err);
 		nr_disks++;
 	}
+	for (unsigned i = 0; i < cfg->nr_nics; i++) {
+		const struct nic_spec *s = &cfg->nics[i];
+		struct net_vif_config c = {
+			.devid = i, .ifname = s->ifname, .bridge = s->bridge,
+			.script = s->script[0] ? s->script : NULL, .ip = s->ip, .mtu = s->mtu,
+		};
+		if (s->mac_given)
+			memcpy(c.mac, s->mac, 6);
+		else
+			nic_default_mac(cfg->kernel, i, c.mac);
+		char err[512];
+		vifs[i] = netback_create(&backend_host, &c, err, sizeof(err));
+		if (!vifs[i])
+			die("nic %u: %s", i, err);
+		nr_vifs++;
+	}
 }
 
 void devices_shutdown(struct vm *vm)
@@ -196,6 +215,19 @@ void devices_shutdown(struct vm *vm)
 		disks[i] = NULL;
 	}
 	nr_disks = 0;
+	for (unsigned i = 0; i < nr_vifs; i++) {
+		struct net_stats st;
+		netback_stats(vifs[i], &st);
+		if (vm->cfg->stats)
+			fprintf(stderr, "nic %u (%s): guest sent %" PRIu64 " packets (%" PRIu64 " bytes, %" PRIu64
+				" refused, %" PRIu64 " dropped), received %" PRIu64 " (%" PRIu64 " bytes, %" PRIu64
+				" failed, %" PRIu64 " dropped)\n", i, netback_ifname(vifs[i]), st.tx_packets,
+				st.tx_bytes, st.tx_errors, st.tx_dropped, st.rx_packets, st.rx_bytes,
+				st.rx_errors, st.rx_dropped);
+		netback_destroy(vifs[i]);
+		vifs[i] = NULL;
+	}
+	nr_vifs = 0;
 }
 
 static void restore_terminal(void)

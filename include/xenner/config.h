@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <xenner/diskspec.h>
+#include <xenner/nicspec.h>
 
 struct xenner_config {
 	char *kernel;           /* kernel = "FILE" */
@@ -21,12 +22,15 @@ struct xenner_config {
 	bool stats;             /* --stats: print stub-entry counts at exit */
 	unsigned nr_disks;      /* disk = [ ... ] (--disk SPEC, repeatable) */
 	struct disk_spec *disks;
+	unsigned nr_nics;       /* vif = [ ... ] (--nic SPEC, repeatable) */
+	struct nic_spec *nics;
 };
 
 #define CONFIG_DEFAULT_MEMORY_MIB 128
 #define CONFIG_MAX_MEMORY_MIB     (64 * 1024)
 #define CONFIG_MAX_VCPUS          32
 #define CONFIG_MAX_DISKS          16
+#define CONFIG_MAX_NICS           8
 
 void config_init(struct xenner_config *c);
 void config_free(struct xenner_config *c);

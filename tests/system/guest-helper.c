@@ -21,6 +21,14 @@
  *                          pinned CPU
  *   xt disk DEV MIB        write MIB MiB of a pattern to block device DEV,
  *                          flush it and drop the cached copy, read it back
+ *   xt tcp-send IP PORT MIB SEED
+ *                          connect to IP:PORT (retrying for up to 30 s) and
+ *                          send MIB MiB of the pattern of SEED; print MB/s
+ *   xt tcp-recv PORT MIB SEED
+ *                          accept one connection on PORT, read until the peer
+ *                          closes, check it is exactly MIB MiB of the pattern
+ *                          of SEED; print MB/s
+ * The tcp commands also run on the test's host side (the same static binary).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,7 +42,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -328,9 +339,108 @@ static int cmd_disk(const char *dev, long mib)
 	return 0;
 }
 
+#define TCP_CHUNK (1u << 16)
+
+/* Bytes [off, off + n) of the stream of seed (n a multiple of 8, off too). */
+static void stream(uint8_t *buf, uint64_t off, size_t n, uint64_t seed)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = pattern((off + i) / 8, seed);
+		memcpy(buf + i, &w, 8);
+	}
+}
+
+static void report(const char *what, uint64_t bytes, int64_t t0)
+{
+	int64_t t = ms(CLOCK_MONOTONIC) - t0;
+	printf("%s %llu bytes in %lld ms (%.1f MB/s), pattern verified\n", what, (unsigned long long)bytes,
+	       (long long)t, t > 0 ? (double)bytes / 1000.0 / (double)t : 0.0);
+}
+
+static int cmd_tcp_send(const char *ip, long port, long mib, long seed)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		die("bad IPv4 address '%s'", ip);
+	int fd = -1;
+	for (int tries = 0; fd < 0; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket: %s", strerror(errno));
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			break;
+		if (tries >= 300)
+			die("connect %s:%ld: %s", ip, port, strerror(errno));
+		close(fd);
+		fd = -1;
+		usleep(100000);
+	}
+	static uint8_t buf[TCP_CHUNK];
+	uint64_t total = (uint64_t)mib << 20;
+	int64_t t0 = ms(CLOCK_MONOTONIC);
+	for (uint64_t off = 0; off < total; off += TCP_CHUNK) {
+		stream(buf, off, TCP_CHUNK, (uint64_t)seed);
+		for (size_t done = 0; done < TCP_CHUNK;) {
+			ssize_t n = write(fd, buf + done, TCP_CHUNK - done);
+			if (n <= 0)
+				die("write after %llu bytes: %s", (unsigned long long)(off + done),
+				    n < 0 ? strerror(errno) : "nothing written");
+			done += (size_t)n;
+		}
+	}
+	if (shutdown(fd, SHUT_WR))
+		die("shutdown: %s", strerror(errno));
+	/* Wait for the receiver to close: everything arrived. */
+	char c;
+	while (read(fd, &c, 1) > 0)
+		;
+	close(fd);
+	report("sent", total, t0);
+	return 0;
+}
+
+static int cmd_tcp_recv(long port, long mib, long seed)
+{
+	int one = 1, ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_ANY) };
+	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 1))
+		die("listen on port %ld: %s", port, strerror(errno));
+	printf("listening on port %ld\n", port);
+	int fd = accept(ls, NULL, NULL);
+	if (fd < 0)
+		die("accept: %s", strerror(errno));
+	static uint8_t buf[TCP_CHUNK], want[TCP_CHUNK];
+	uint64_t total = (uint64_t)mib << 20, got = 0;
+	int64_t t0 = ms(CLOCK_MONOTONIC);
+	for (;;) {
+		ssize_t n = read(fd, buf, TCP_CHUNK - got % TCP_CHUNK);
+		if (n < 0)
+			die("read after %llu bytes: %s", (unsigned long long)got, strerror(errno));
+		if (n == 0)
+			break;
+		if (got + (uint64_t)n > total)
+			die("more than %ld MiB arrived", mib);
+		uint64_t base = got - got % TCP_CHUNK;
+		stream(want, base, TCP_CHUNK, (uint64_t)seed);
+		if (memcmp(buf, want + got % TCP_CHUNK, (size_t)n))
+			die("the data differ in the %llu bytes after byte %llu", (unsigned long long)n,
+			    (unsigned long long)got);
+		got += (uint64_t)n;
+	}
+	close(fd);
+	close(ls);
+	if (got != total)
+		die("%llu bytes arrived, want %llu", (unsigned long long)got, (unsigned long long)total);
+	report("received", got, t0);
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: xt echo ARGS... | clocks | mem MIB | pingpong N | cpus N | disk DEV MIB\n");
+	fprintf(stderr, "usage: xt echo ARGS... | clocks | mem MIB | pingpong N | cpus N | disk DEV MIB |\n"
+			"       tcp-send IP PORT MIB SEED | tcp-recv PORT MIB SEED\n");
 	exit(2);
 }
 
@@ -361,5 +471,11 @@ int main(int argc, char **argv)
 		return cmd_cpus(number(argv[2], 1, MAX_CPUS, "CPU count"));
 	if (!strcmp(sub, "disk") && argc == 4)
 		return cmd_disk(argv[2], number(argv[3], 1, 1024, "size in MiB"));
+	if (!strcmp(sub, "tcp-send") && argc == 6)
+		return cmd_tcp_send(argv[2], number(argv[3], 1, 65535, "port"),
+				    number(argv[4], 1, 4096, "size in MiB"), number(argv[5], 0, 1L << 30, "seed"));
+	if (!strcmp(sub, "tcp-recv") && argc == 5)
+		return cmd_tcp_recv(number(argv[2], 1, 65535, "port"), number(argv[3], 1, 4096, "size in MiB"),
+				    number(argv[4], 0, 1L << 30, "seed"));
 	usage();
 }

@@ -22,6 +22,13 @@
 #                            the files read back), crash (write /crash.bin,
 #                            fsync it and its directory, print
 #                            XENNER-FSYNC-DONE <sha256>, wait to be killed)
+#   xenner.test.net=IP,PEER  the network (xen-netfront), and only that (plus
+#                            cmdline and kernel-log): eth0 gets IP/24 and
+#                            prints its MAC (net-link), pings PEER (net-ping),
+#                            sends 64 MiB of xt's pattern to PEER:5001
+#                            (net-tx), prints XENNER-NET-LISTEN and receives
+#                            64 MiB on port 5002 (net-rx); xenner.test.seed=N
+#                            picks the pattern (default 1)
 #   xenner.test.idle=S       only the cmdline, disk (with xenner.test.disk) and
 #                            kernel-log checks, then print XENNER-IDLE and wait up to
 #                            S seconds for the toolstack's shutdown request
@@ -102,7 +109,7 @@ start_clocks=$(clocks)
 start_ms=${start_clocks%% *}
 
 # ---------------------------------------------------------------- parameters
-vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs='' idle=''
+vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs='' idle='' net_ip='' net_peer='' seed=1
 cmdline_errors=''
 vcpus_err="xenner.test.vcpus not given"
 mem_err="xenner.test.mem not given"
@@ -115,6 +122,21 @@ uint() {
 	'' | *[!0-9]* | 0?*) return 1 ;;
 	esac
 	[ ${#1} -le "$2" ]
+}
+
+# ipv4 WORD: a dotted quad of numbers 0..255.
+ipv4() {
+	case $1 in
+	*[!0-9.]* | *..* | .* | *.) return 1 ;;
+	esac
+	_o=$(echo "$1" | tr '.' ' ')
+	_n=0
+	for _x in $_o; do
+		uint "$_x" 3 || [ "$_x" = 0 ] || return 1
+		[ "$_x" -le 255 ] || return 1
+		_n=$((_n + 1))
+	done
+	[ $_n = 4 ]
 }
 
 cmdline_error() {
@@ -179,6 +201,19 @@ param() {
 		write | read | ro | crash) fs=$_v ;;
 		*) cmdline_error "xenner.test.fs=$_v is not write, read, ro or crash" ;;
 		esac ;;
+	net)
+		_ip=${_v%%,*} _peer=${_v#*,}
+		if ipv4 "$_ip" && ipv4 "$_peer" && [ "$_ip" != "$_v" ]; then
+			net_ip=$_ip net_peer=$_peer
+		else
+			cmdline_error "xenner.test.net=$_v is not IP,PEER (two IPv4 addresses)"
+		fi ;;
+	seed)
+		if uint "$_v" 9; then
+			seed=$_v
+		else
+			cmdline_error "xenner.test.seed=$_v is not a number"
+		fi ;;
 	idle)
 		if uint "$_v" 5; then
 			idle=$_v
@@ -394,14 +429,22 @@ check_clock_advance() {
 	fi
 }
 
-# wait_disk CHECK: load the block frontend modules mkinitramfs.sh packed (if
-# any) and wait for /dev/$disk; a FAIL of CHECK and status 1 if it never came.
-wait_disk() {
+# Load the frontend modules mkinitramfs.sh packed (if any), once.
+modules_loaded=0
+load_modules() {
+	[ $modules_loaded = 0 ] || return 0
+	modules_loaded=1
 	if [ -f /lib/xenner-modules/order ]; then
 		while read -r _m; do
 			insmod "/lib/xenner-modules/$_m" 2>/dev/null
 		done < /lib/xenner-modules/order
 	fi
+}
+
+# wait_disk CHECK: the frontend modules loaded, wait for /dev/$disk; a FAIL
+# of CHECK and status 1 if it never came.
+wait_disk() {
+	load_modules
 	_i=0
 	while [ ! -b "/dev/$disk" ] && [ $_i -lt 100 ]; do
 		usleep 100000
@@ -489,6 +532,47 @@ check_fs() {
 	esac
 }
 
+# The network: eth0 up with $net_ip/24 (net-link), then traffic with $net_peer.
+check_net_link() {
+	load_modules
+	_i=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $_i -lt 100 ]; do
+		usleep 100000
+		_i=$((_i + 1))
+	done
+	if [ ! -e /sys/class/net/eth0 ]; then
+		# shellcheck disable=SC2012 # names for a message; globbing is off (set -f)
+		fail net-link "no eth0 after 10 s; have: $(ls /sys/class/net 2>/dev/null | tr '\n' ' ')"
+		return
+	fi
+	ip link set lo up
+	if ! ip addr add "$net_ip/24" dev eth0 || ! ip link set eth0 up; then
+		fail net-link "cannot configure eth0 with $net_ip/24"
+		return
+	fi
+	info net-link "eth0 mac $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu)"
+	pass net-link
+}
+
+check_net_ping() {
+	_out=$(ping -c 3 -W 10 "$net_peer" 2>&1)
+	if [ $? = 0 ]; then
+		info net-ping "$(say "$_out" | grep -E 'packets transmitted|round-trip' | tr '\n' ' ')"
+		pass net-ping
+	else
+		fail net-ping "ping $net_peer: $(say "$_out" | tail -n 2 | tr '\n' ' ')"
+	fi
+}
+
+check_net_tx() {
+	run_xt net-tx tcp-send "$net_peer" 5001 64 "$seed"
+}
+
+check_net_rx() {
+	echo "XENNER-NET-LISTEN"
+	run_xt net-rx tcp-recv 5002 64 "$seed"
+}
+
 # Kernel warnings, oopses and BUGs while booting or running the checks.
 check_kernel_log() {
 	_bad=$(dmesg | grep -E 'WARNING: CPU|BUG:|Oops|Call Trace|general protection|segfault at' | head -n 5)
@@ -505,6 +589,8 @@ plan="$plan kernel-log"
 if [ -n "$fs" ]; then
 	disk=${disk:-xvda}
 	plan="cmdline fs-$fs kernel-log"
+elif [ -n "$net_ip" ]; then
+	plan="cmdline net-link net-ping net-tx net-rx kernel-log"
 elif [ -n "$idle" ]; then
 	plan="cmdline${disk:+ disk} kernel-log"
 fi
@@ -525,6 +611,10 @@ for _check in $plan; do
 	clock-advance) check_clock_advance ;;
 	disk) check_disk ;;
 	fs-*) check_fs ;;
+	net-link) check_net_link ;;
+	net-ping) check_net_ping ;;
+	net-tx) check_net_tx ;;
+	net-rx) check_net_rx ;;
 	kernel-log) check_kernel_log ;;
 	esac
 	_after=$(clocks)

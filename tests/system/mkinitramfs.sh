@@ -17,10 +17,11 @@
 #   --disk[=NAME]    xenner.test.disk=NAME (default xvda): also check the
 #                    block device /dev/NAME (write, flush, read back)
 #   --modules KROOT  an unpacked Debian kernel package (KROOT/lib/modules/KVER):
-#                    pack its block frontend modules (xen-blkfront, and
-#                    virtio_pci + virtio_blk for QEMU) and their dependencies,
-#                    which the disk check loads; both Debian kernels build
-#                    them as modules. Ties the initramfs to that kernel.
+#                    pack its frontend modules (xen-blkfront, xen-netfront,
+#                    and virtio_pci + virtio_blk for QEMU) and their
+#                    dependencies, which the disk and network checks load;
+#                    both Debian kernels build them as modules. Ties the
+#                    initramfs to that kernel.
 #   --shell          xenner.test.shell=1: a shell on the console instead of
 #                    the checks (make demo)
 #
@@ -29,7 +30,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-BLOCK_MODULES="xen-blkfront virtio_pci virtio_blk"
+MODULES="xen-blkfront xen-netfront virtio_pci virtio_blk"
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 usage() {
@@ -137,7 +138,7 @@ if [ -n "$KROOT" ]; then
 		MODFILES[${name//-/_}]=${f#"$MODDIR"/}
 	done < <(find "$MODDIR/kernel" -name '*.ko*' -print0)
 	mkdir -p "$STAGE/lib/xenner-modules"
-	for m in $BLOCK_MODULES; do
+	for m in $MODULES; do
 		add_module "$m"
 	done
 fi

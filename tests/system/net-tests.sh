@@ -1,0 +1,172 @@
+#!/bin/bash
+# net-tests.sh — a vif on a TAP in a network namespace: ping and 64 MiB over TCP each way.
+#
+#   tests/system/net-tests.sh XENNER [--timeout S]
+#
+# Creates a network namespace with no route out, runs xenner inside it with
+# --nic "vifname=xnt0,mac=00:16:3e:5a:17:01,script=<a script that gives
+# xnt0 10.99.0.1/24>" and Debian's cloud kernel (init.sh's xenner.test.net):
+#
+#   net/script       the vif script ran (online) and xnt0 has its address
+#   net/link         the guest has eth0 with the MAC from the spec
+#   net/ping         the guest pings 10.99.0.1
+#   net/tx           64 MiB from the guest arrive intact (xt tcp-recv here)
+#   net/rx           64 MiB from here arrive intact in the guest
+#   net/stats        xenner's --stats count the packets both ways, none refused
+#   net/cleanup      the TAP is gone when xenner exits; the namespace is removed
+#
+# Directly on a VMX/SVM host, else inside the faithful-KVM test VM (with the
+# tun module and the host's `ip`). Exit status 0 if all passed, else 1.
+#   (inside the VM: net-tests.sh --steps XENNER VMLINUZ INITRAMFS XT TIMEOUT)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+MAC=00:16:3e:5a:17:01
+FAILED=0
+pass() { echo "PASS: net/$1"; }
+fail() { echo "FAIL: net/$1: $2"; FAILED=1; }
+
+steps() {
+	local work ns log rc=0 seed
+	work=$(mktemp -d "${TMPDIR:-/tmp}/nt.XXXXXX")
+	ns=xenner-nt-$$
+	log=$work/console.log
+	seed=$((RANDOM * 32768 + RANDOM))
+	cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$work"; }
+	trap cleanup RETURN
+	ip netns add "$ns" || { fail setup "ip netns add failed"; return; }
+	ip -n "$ns" link set lo up
+	# The vif script, run like Xen's vif-bridge: $vif names the TAP.
+	cat >"$work/vif-up" <<-'EOS'
+	#!/bin/sh
+	[ "$1" = online ] || exit 0
+	ip addr add 10.99.0.1/24 dev "$vif" && ip link set "$vif" up && echo "$vif $mac" > "$(dirname "$0")/script-ran"
+	EOS
+	chmod +x "$work/vif-up"
+
+	ip netns exec "$ns" "$XT" tcp-recv 5001 64 "$seed" >"$work/recv.out" 2>&1 &
+	local recv=$!
+	ip netns exec "$ns" "$XENNER" --kernel "$KERNEL" --ramdisk "$INITRAMFS" --memory 512 --stats \
+		--nic "vifname=xnt0,mac=$MAC,script=$work/vif-up" \
+		--extra "console=hvc0 quiet xenner.test.net=10.99.0.2,10.99.0.1 xenner.test.seed=$seed" \
+		>"$log" 2>&1 &
+	local pid=$! waited=0
+	while ! grep -q '^XENNER-NET-LISTEN' "$log" && kill -0 "$pid" 2>/dev/null &&
+		[ "$waited" -lt "$((TIMEOUT * 10))" ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	if grep -q "^xnt0 $MAC" "$work/script-ran" 2>/dev/null && ip -n "$ns" addr show xnt0 | grep -q 10.99.0.1/24; then
+		pass script
+	else
+		fail script "the vif script did not run for xnt0, or xnt0 lacks 10.99.0.1/24"
+	fi
+	local sent_ok=0
+	if grep -q '^XENNER-NET-LISTEN' "$log"; then
+		ip netns exec "$ns" "$XT" tcp-send 10.99.0.2 5002 64 "$seed" >"$work/send.out" 2>&1 && sent_ok=1
+	fi
+	waited=0
+	while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$((TIMEOUT * 10))" ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null && echo "    (xenner killed after $TIMEOUT s)"
+	wait "$pid" || rc=$?
+	kill "$recv" 2>/dev/null || true
+	wait "$recv" 2>/dev/null || true
+
+	local mac
+	mac=$(sed -n 's/^INFO: system\/net-link: eth0 mac \([0-9a-f:]*\).*/\1/p' "$log" | head -n 1)
+	if grep -q '^PASS: system/net-link' "$log" && [ "$mac" = "$MAC" ]; then
+		pass link
+	else
+		fail link "eth0 '$mac', want $MAC ($(grep -m1 '^FAIL: system/net-link' "$log" || true))"
+	fi
+	if grep -q '^PASS: system/net-ping' "$log"; then pass ping; else fail ping "$(grep -m1 '^FAIL: system/net-ping' "$log" || echo 'no verdict')"; fi
+	if grep -q '^PASS: system/net-tx' "$log" && grep -q '^received 67108864 bytes' "$work/recv.out"; then
+		pass tx
+		sed -n 's/^received/INFO: net\/tx: the host received/p' "$work/recv.out"
+	else
+		fail tx "guest: $(grep -m1 'system/net-tx' "$log" || echo 'no verdict'); host: $(head -c 300 "$work/recv.out")"
+	fi
+	if [ "$sent_ok" = 1 ] && grep -q '^PASS: system/net-rx' "$log"; then
+		pass rx
+		sed -n 's/^INFO: system\/net-rx: received/INFO: net\/rx: the guest received/p' "$log" | tr -d '\r'
+	else
+		fail rx "guest: $(grep -m1 'system/net-rx' "$log" || echo 'no verdict'); host: $(head -c 300 "$work/send.out" 2>/dev/null)"
+	fi
+	local st
+	st=$(grep -m1 '^nic 0 (xnt0):' "$log" || true)
+	if [[ $st =~ guest\ sent\ ([0-9]+)\ packets\ \([0-9]+\ bytes,\ 0\ refused.*received\ ([0-9]+)\ \([0-9]+\ bytes,\ 0\ failed ]] &&
+		[ "${BASH_REMATCH[1]}" -gt 1000 ] && [ "${BASH_REMATCH[2]}" -gt 1000 ] && [ "$rc" = 0 ]; then
+		pass stats
+		echo "INFO: net/stats: $st"
+	else
+		fail stats "xenner exited $rc; its counters: '${st:-none}'"
+	fi
+	if ip -n "$ns" link show xnt0 >/dev/null 2>&1; then
+		fail cleanup "xnt0 still exists after xenner exited"
+	else
+		ip netns del "$ns" && pass cleanup || fail cleanup "ip netns del $ns failed"
+	fi
+	if [ "$FAILED" = 1 ]; then
+		echo "    --- console and xenner's stderr ---"
+		sed 's/^/    | /' "$log" | tail -80
+	fi
+}
+
+if [ "${1:-}" = --steps ]; then
+	[ $# = 6 ] || { echo "usage: $0 --steps XENNER VMLINUZ INITRAMFS XT TIMEOUT" >&2; exit 2; }
+	XENNER=$2 KERNEL=$3 INITRAMFS=$4 XT=$5 TIMEOUT=$6
+	steps
+	exit "$FAILED"
+fi
+
+[ $# -ge 1 ] || { sed -n 's/^#   \(tests\/system\/net-tests.sh .*\)/usage: \1/p' "$0" >&2; exit 2; }
+XENNER=$1
+shift
+TIMEOUT=240
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) [ $# -ge 2 ] || { echo "net-tests: --timeout needs a value" >&2; exit 2; }
+		TIMEOUT=$2; shift 2 ;;
+	*) echo "net-tests: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+[[ $TIMEOUT =~ ^[1-9][0-9]{0,4}$ ]] || { echo "net-tests: --timeout: '$TIMEOUT' is not a number of seconds" >&2; exit 2; }
+IP=$(command -v ip) || { echo "FAIL: net/setup: ip not found (Debian package iproute2)"; exit 1; }
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/net-tests.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+fetch=${FETCH_KERNELS:-$HERE/fetch-kernels.sh}
+paths=$($fetch 2>"$WORK/fetch.err") ||
+	{ sed 's/^/    | /' "$WORK/fetch.err"; echo "FAIL: net/setup: fetching the Debian kernels failed"; exit 1; }
+CLOUD=${paths%%$'\n'*}
+KROOT=$(cd "$(dirname "$CLOUD")/.." && pwd)
+"$HERE/mkinitramfs.sh" "$WORK/initramfs.cpio.gz" --modules "$KROOT" 2>"$WORK/mkinitramfs.err" ||
+	{ sed 's/^/    | /' "$WORK/mkinitramfs.err"; echo "FAIL: net/setup: building the initramfs failed"; exit 1; }
+gcc -static -O2 -s -Wall -Wextra -Werror -o "$WORK/xt" "$HERE/guest-helper.c" 2>"$WORK/gcc.log" ||
+	{ sed 's/^/    | /' "$WORK/gcc.log"; echo "FAIL: net/setup: compiling guest-helper.c failed"; exit 1; }
+
+kind=$("$ROOT/tests/vm/host-kind")
+if [ "$kind" = vmx ] || [ "$kind" = svm ]; then
+	XENNER=$XENNER KERNEL=$CLOUD INITRAMFS=$WORK/initramfs.cpio.gz XT=$WORK/xt
+	steps
+	exit "$FAILED"
+fi
+echo "INFO: net: host KVM is '$kind': running the guest inside the faithful-KVM test VM (tests/vm/xvm)"
+rc=0
+"$ROOT/tests/vm/xvm" --timeout $((TIMEOUT + 180)) --memory 2048 --smp 2 --module tun \
+	--add "$XENNER:/xvm/xenner" --add "$(command -v bash):/bin/bash" --add "$IP:/xvm/ip" \
+	--add "$WORK/xt:/xvm/xt" --add "$HERE/net-tests.sh:/xvm/system/net-tests.sh" \
+	--add "$CLOUD:/xvm/kernels/vmlinuz-cloud" --add "$WORK/initramfs.cpio.gz:/xvm/initramfs.cpio.gz" -- \
+	bash /xvm/system/net-tests.sh --steps /xvm/xenner /xvm/kernels/vmlinuz-cloud \
+	/xvm/initramfs.cpio.gz /xvm/xt "$TIMEOUT" || rc=$?
+case $rc in
+0|1) ;;
+124) echo "FAIL: net/vm: the test VM ran out of its time limit" ;;
+*) echo "FAIL: net/vm: the tests in the VM ended with status $rc" ;;
+esac
+exit "$rc"
