@@ -530,7 +530,8 @@ static int connect(struct blk_disk *d)
 	d->nr_queues = nq < 0 ? 1 : (unsigned)nq;
 	for (unsigned i = 0; i < d->nr_queues; i++) {
 		char dir[160];
-		if (nq < 0)
+		/* One ring: flat keys, as Linux blkback reads them. */
+		if (nq <= 1)
 			snprintf(dir, sizeof(dir), "%s", d->fe);
 		else
 			snprintf(dir, sizeof(dir), "%s/queue-%u", d->fe, i);

@@ -650,7 +650,8 @@ static int vif_connect(struct net_vif *v)
 	v->nr_queues = nq < 0 ? 1 : (unsigned)nq;
 	for (unsigned i = 0; i < v->nr_queues; i++) {
 		char dir[160];
-		if (nq < 0)
+		/* One queue: flat keys, even if multi-queue-num-queues says 1 (netif.h). */
+		if (nq <= 1)
 			snprintf(dir, sizeof(dir), "%s", v->fe);
 		else
 			snprintf(dir, sizeof(dir), "%s/queue-%u", v->fe, i);

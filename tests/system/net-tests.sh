@@ -35,6 +35,7 @@ steps() {
 	seed=$((RANDOM * 32768 + RANDOM))
 	cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$work"; }
 	trap cleanup RETURN
+	mkdir -p /run/netns    # the test VM's initramfs has no /run yet
 	ip netns add "$ns" || { fail setup "ip netns add failed"; return; }
 	ip -n "$ns" link set lo up
 	# The vif script, run like Xen's vif-bridge: $vif names the TAP.
@@ -92,7 +93,7 @@ steps() {
 	fi
 	if [ "$sent_ok" = 1 ] && grep -q '^PASS: system/net-rx' "$log"; then
 		pass rx
-		sed -n 's/^INFO: system\/net-rx: received/INFO: net\/rx: the guest received/p' "$log" | tr -d '\r'
+		sed -n 's/^received\( [0-9]* bytes in\)/INFO: net\/rx: the guest received\1/p' "$log" | tr -d '\r'
 	else
 		fail rx "guest: $(grep -m1 'system/net-rx' "$log" || echo 'no verdict'); host: $(head -c 300 "$work/send.out" 2>/dev/null)"
 	fi

@@ -464,12 +464,13 @@ TEST(bad_frontend_nodes_close_the_backend)
 	fe_state(XenbusStateConnected);
 	CHECK_EQ(be_state(), XenbusStateClosing);
 	guest_write("/local/domain/1/device/vbd/51712/multi-queue-num-queues", "1");
-	guest_write("/local/domain/1/device/vbd/51712/queue-0/ring-ref", "1");
-	guest_write("/local/domain/1/device/vbd/51712/queue-0/event-channel", "6");  /* cannot bind */
+	guest_write("/local/domain/1/device/vbd/51712/event-channel", "6");          /* cannot bind */
 	fe_state(XenbusStateInitialised);
 	CHECK_EQ(be_state(), XenbusStateClosing);
 	CHECK_EQ(frames[RING_MFN].count, FRAME_GUEST);
-	guest_write("/local/domain/1/device/vbd/51712/queue-0/event-channel", "5");
+	/* One queue: the flat keys count, as Linux blkback reads them, not queue-0/. */
+	guest_write("/local/domain/1/device/vbd/51712/queue-0/ring-ref", "4000");
+	guest_write("/local/domain/1/device/vbd/51712/event-channel", "5");
 	fe_state(XenbusStateConnected);
 	CHECK_EQ(be_state(), XenbusStateConnected);
 	/* The frontend's state node vanishing (the guest unplugged it): closed. */
