@@ -1,5 +1,6 @@
 /* domain.c — build a PV domain (pvboot + the stub) in a fresh KVM VM and run it. */
 #include "vm.h"
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -121,9 +122,29 @@ static void time_origin(struct vm *vm, uint64_t *tsc, uint64_t *realtime_ns)
 	*realtime_ns = ns0 + (ns1 - ns0) / 2;
 }
 
+/*
+ * What the devices need from the host, checked before anything starts, so
+ * that a wrong path is one clear line and not a guest without its disk.
+ */
+static void check_device_paths(const struct xenner_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		const struct disk_spec *d = &cfg->disks[i];
+		int fd = open(d->target, (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (fd < 0)
+			die("disk %s: cannot open %s%s: %s", d->vdev, d->target,
+			    d->readonly ? "" : " for writing", strerror(errno));
+		close(fd);
+	}
+	struct stat st;
+	if (cfg->xenstore_socket && lstat(cfg->xenstore_socket, &st) == 0 && !S_ISSOCK(st.st_mode))
+		die("--xenstore-socket: %s exists and is not a socket", cfg->xenstore_socket);
+}
+
 int domain_run(const struct xenner_config *cfg)
 {
 	char err[256];
+	check_device_paths(cfg);
 	size_t kfile_size, ksize;
 	uint8_t *kfile = read_file(cfg->kernel, &kfile_size, MAX_KERNEL_SIZE, err, sizeof(err));
 	if (!kfile)

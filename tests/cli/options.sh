@@ -38,8 +38,20 @@ expect disk-bad-vdev 1 "disk '/img,vda,w': .*'vda' is not an access mode, format
 expect disk-qcow2 1 "format 'qcow2' is not supported" -- --kernel "$GUEST" --disk /img,qcow2,xvda,w
 expect disk-twice 1 "vdev xvda is given twice" -- --kernel "$GUEST" --disk file:/a,xvda,w \
 	--disk phy:/dev/b,xvda,r
-expect disk-not-yet 1 "disk xvda: virtual disks are not supported yet" -- \
+expect disk-missing-target 1 "disk xvda: cannot open $tmp/img for writing: No such file" -- \
 	--kernel "$GUEST" --disk "format=raw, vdev=xvda, access=rw, target=$tmp/img"
+expect disk-missing-target-ro 1 "disk xvdb: cannot open $tmp/none: No such file" -- \
+	--kernel "$GUEST" --disk "$tmp/none,xvdb,r"
+expect nic-bad-mac 1 "nic 'mac=00:16:3e:zz:00:01': mac: .* is not six hex octets" -- \
+	--kernel "$GUEST" --nic mac=00:16:3e:zz:00:01
+expect nic-rate 1 "nic 'bridge=br0,rate=10Mb/s': rate: not supported" -- \
+	--kernel "$GUEST" --nic bridge=br0,rate=10Mb/s
+expect nic-twice 1 "interface tap0 is given twice" -- --kernel "$GUEST" --nic vifname=tap0 \
+	--nic tap=tap0
+expect nic-unknown-key 1 "nic 'colour=red': unknown key 'colour'" -- --kernel "$GUEST" --nic colour=red
+: >"$tmp/notsock"
+expect xenstore-socket-file 1 "xenstore-socket: $tmp/notsock exists and is not a socket" -- \
+	--kernel "$GUEST" --xenstore-socket "$tmp/notsock"
 expect help 0 "usage: xenner --kernel FILE" -- --help
 expect version 0 "KVM host kind: " -- --version
 if [ -f "$GUEST" ]; then
