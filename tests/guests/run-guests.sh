@@ -70,6 +70,10 @@ report_fail() {
 options() {
 	case $1 in
 	smp)	guest_opts="--vcpus 2" ;;
+	# A scratch disk and a TAP (the tun module: the test VM loads it).
+	frontends)
+		dd if=/dev/zero of="$tmp/frontends.img" bs=1048576 count=2 2>/dev/null
+		guest_opts="--disk $tmp/frontends.img,xvda,w --nic vifname=xfe0 --stats" ;;
 	*)	guest_opts= ;;
 	esac
 	limit=$TIMEOUT

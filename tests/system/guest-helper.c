@@ -28,6 +28,11 @@
  *                          accept one connection on PORT, read until the peer
  *                          closes, check it is exactly MIB MiB of the pattern
  *                          of SEED; print MB/s
+ *   xt dio DEV MODE KIB SECONDS
+ *                          O_DIRECT I/O on block device DEV for SECONDS: MODE
+ *                          seq-read, seq-write, rand-read or rand-write in
+ *                          blocks of KIB KiB, one at a time; print MB/s and
+ *                          IOPS (bench/, not a check)
  * The tcp commands also run on the test's host side (the same static binary).
  */
 #define _GNU_SOURCE
@@ -37,6 +42,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,10 +443,59 @@ static int cmd_tcp_recv(long port, long mib, long seed)
 	return 0;
 }
 
+static int cmd_dio(const char *dev, const char *mode, long kib, long seconds)
+{
+	bool write_ = !strcmp(mode, "seq-write") || !strcmp(mode, "rand-write");
+	bool rnd = !strncmp(mode, "rand-", 5);
+	if (!write_ && strcmp(mode, "seq-read") && strcmp(mode, "rand-read"))
+		die("mode '%s' is not seq-read, seq-write, rand-read or rand-write", mode);
+	int fd = open(dev, (write_ ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		die("open %s with O_DIRECT: %s", dev, strerror(errno));
+	uint64_t size = 0;
+	if (ioctl(fd, BLKGETSIZE64, &size))
+		die("%s: BLKGETSIZE64: %s", dev, strerror(errno));
+	size_t bs = (size_t)kib << 10;
+	uint64_t blocks = size / bs;
+	if (blocks == 0)
+		die("%s is smaller than one block", dev);
+	void *buf;
+	if (posix_memalign(&buf, 4096, bs))
+		die("posix_memalign failed");
+	memset(buf, 0x5a, bs);
+	uint64_t x = 0x9E3779B97F4A7C15ull, ops = 0, b = 0;
+	int64_t t0 = ms(CLOCK_MONOTONIC), end = t0 + seconds * 1000;
+	while (ms(CLOCK_MONOTONIC) < end) {
+		for (int i = 0; i < 16; i++) {
+			if (rnd) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				b = x % blocks;
+			} else {
+				b = (b + 1) % blocks;
+			}
+			ssize_t r = write_ ? pwrite(fd, buf, bs, (off_t)(b * bs)) : pread(fd, buf, bs, (off_t)(b * bs));
+			if (r != (ssize_t)bs)
+				die("%s at block %llu: %s", write_ ? "pwrite" : "pread", (unsigned long long)b,
+				    r < 0 ? strerror(errno) : "short");
+			ops++;
+		}
+	}
+	if (write_ && fsync(fd))
+		die("fsync: %s", strerror(errno));
+	int64_t t = ms(CLOCK_MONOTONIC) - t0;
+	printf("%s %ld KiB O_DIRECT: %.1f MB/s, %.0f IOPS (%llu ops in %lld ms)\n", mode, kib,
+	       (double)ops * (double)bs / 1000.0 / (double)t, (double)ops * 1000.0 / (double)t,
+	       (unsigned long long)ops, (long long)t);
+	close(fd);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: xt echo ARGS... | clocks | mem MIB | pingpong N | cpus N | disk DEV MIB |\n"
-			"       tcp-send IP PORT MIB SEED | tcp-recv PORT MIB SEED\n");
+			"       tcp-send IP PORT MIB SEED | tcp-recv PORT MIB SEED | dio DEV MODE KIB SECONDS\n");
 	exit(2);
 }
 
@@ -471,6 +526,9 @@ int main(int argc, char **argv)
 		return cmd_cpus(number(argv[2], 1, MAX_CPUS, "CPU count"));
 	if (!strcmp(sub, "disk") && argc == 4)
 		return cmd_disk(argv[2], number(argv[3], 1, 1024, "size in MiB"));
+	if (!strcmp(sub, "dio") && argc == 6)
+		return cmd_dio(argv[2], argv[3], number(argv[4], 1, 16384, "block size in KiB"),
+			       number(argv[5], 1, 100, "seconds"));
 	if (!strcmp(sub, "tcp-send") && argc == 6)
 		return cmd_tcp_send(argv[2], number(argv[3], 1, 65535, "port"),
 				    number(argv[4], 1, 4096, "size in MiB"), number(argv[5], 0, 1L << 30, "seed"));

@@ -29,6 +29,12 @@
 #                            (net-tx), prints XENNER-NET-LISTEN and receives
 #                            64 MiB on port 5002 (net-rx); xenner.test.seed=N
 #                            picks the pattern (default 1)
+#   xenner.test.bench=S      benchmarks (bench/), not checks: O_DIRECT
+#                            sequential 1 MiB and random 4 KiB reads and
+#                            writes on the disk (xvda unless xenner.test.disk),
+#                            S seconds each (bench-disk); with xenner.test.net
+#                            also the TCP transfers (net-*, xenner.test.netmib
+#                            MiB each way, default 64)
 #   xenner.test.idle=S       only the cmdline, disk (with xenner.test.disk) and
 #                            kernel-log checks, then print XENNER-IDLE and wait up to
 #                            S seconds for the toolstack's shutdown request
@@ -109,7 +115,7 @@ start_clocks=$(clocks)
 start_ms=${start_clocks%% *}
 
 # ---------------------------------------------------------------- parameters
-vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs='' idle='' net_ip='' net_peer='' seed=1
+vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs='' idle='' net_ip='' net_peer='' seed=1 bench='' netmib=64
 cmdline_errors=''
 vcpus_err="xenner.test.vcpus not given"
 mem_err="xenner.test.mem not given"
@@ -207,6 +213,18 @@ param() {
 			net_ip=$_ip net_peer=$_peer
 		else
 			cmdline_error "xenner.test.net=$_v is not IP,PEER (two IPv4 addresses)"
+		fi ;;
+	bench)
+		if uint "$_v" 3 && [ "$_v" -ge 1 ]; then
+			bench=$_v
+		else
+			cmdline_error "xenner.test.bench=$_v is not a number of seconds (1-999)"
+		fi ;;
+	netmib)
+		if uint "$_v" 4 && [ "$_v" -ge 1 ] && [ "$_v" -le 4096 ]; then
+			netmib=$_v
+		else
+			cmdline_error "xenner.test.netmib=$_v is not a size in MiB (1-4096)"
 		fi ;;
 	seed)
 		if uint "$_v" 9; then
@@ -565,12 +583,24 @@ check_net_ping() {
 }
 
 check_net_tx() {
-	run_xt net-tx tcp-send "$net_peer" 5001 64 "$seed"
+	run_xt net-tx tcp-send "$net_peer" 5001 "$netmib" "$seed"
 }
 
 check_net_rx() {
 	echo "XENNER-NET-LISTEN"
-	run_xt net-rx tcp-recv 5002 64 "$seed"
+	run_xt net-rx tcp-recv 5002 "$netmib" "$seed"
+}
+
+# O_DIRECT throughput and IOPS on the disk, for bench/.
+check_bench_disk() {
+	wait_disk bench-disk || return
+	_ok=1
+	for _m in "seq-read 1024" "seq-write 1024" "rand-read 4" "rand-write 4"; do
+		# shellcheck disable=SC2086 # mode and block size: two words
+		_out=$(timeout -k 5 $((bench + 60)) "$XT" dio "/dev/$disk" $_m "$bench" 2>&1) || _ok=0
+		info bench-disk "$_out"
+	done
+	if [ $_ok = 1 ]; then pass bench-disk; else fail bench-disk "a benchmark failed (see above)"; fi
 }
 
 # Kernel warnings, oopses and BUGs while booting or running the checks.
@@ -589,6 +619,9 @@ plan="$plan kernel-log"
 if [ -n "$fs" ]; then
 	disk=${disk:-xvda}
 	plan="cmdline fs-$fs kernel-log"
+elif [ -n "$bench" ]; then
+	disk=${disk:-xvda}
+	plan="cmdline bench-disk${net_ip:+ net-link net-tx net-rx} kernel-log"
 elif [ -n "$net_ip" ]; then
 	plan="cmdline net-link net-ping net-tx net-rx kernel-log"
 elif [ -n "$idle" ]; then
@@ -612,6 +645,7 @@ for _check in $plan; do
 	disk) check_disk ;;
 	fs-*) check_fs ;;
 	net-link) check_net_link ;;
+	bench-disk) check_bench_disk ;;
 	net-ping) check_net_ping ;;
 	net-tx) check_net_tx ;;
 	net-rx) check_net_rx ;;

@@ -44,6 +44,7 @@ static void (*kick_fn)(void *);
 static void *kick_arg;
 static const struct blkif_layout *L;
 static RING_IDX req_prod;
+static unsigned setup_vcpus = 1;
 
 static void *ram_ptr(void *opaque, uint64_t mfn)
 {
@@ -52,7 +53,7 @@ static void *ram_ptr(void *opaque, uint64_t mfn)
 
 static int fake_bind(void *h, unsigned guest_port, unsigned *dom0_port)
 {
-	if (guest_port != GUEST_PORT)
+	if (guest_port != GUEST_PORT && guest_port != GUEST_PORT + 1)
 		return -22;
 	bound++;
 	*dom0_port = 100 + guest_port;
@@ -140,7 +141,7 @@ static int setup(bool readonly, const char *protocol)
 	store = xs_store_new();
 	guest = xs_conn_new(store, DOMID, NULL, NULL);
 	host = (struct backend_host){
-		.xb = xenbus_new(store), .gnt = &g, .domid = DOMID, .guest_bits = 64, .nr_vcpus = 1,
+		.xb = xenbus_new(store), .gnt = &g, .domid = DOMID, .guest_bits = 64, .nr_vcpus = setup_vcpus,
 		.bind = fake_bind, .unbind = fake_unbind, .on_port = fake_on_port,
 		.notify = fake_notify,
 	};
@@ -464,7 +465,7 @@ TEST(bad_frontend_nodes_close_the_backend)
 	fe_state(XenbusStateConnected);
 	CHECK_EQ(be_state(), XenbusStateClosing);
 	guest_write("/local/domain/1/device/vbd/51712/multi-queue-num-queues", "1");
-	guest_write("/local/domain/1/device/vbd/51712/event-channel", "6");          /* cannot bind */
+	guest_write("/local/domain/1/device/vbd/51712/event-channel", "7");          /* cannot bind */
 	fe_state(XenbusStateInitialised);
 	CHECK_EQ(be_state(), XenbusStateClosing);
 	CHECK_EQ(frames[RING_MFN].count, FRAME_GUEST);
@@ -479,6 +480,58 @@ TEST(bad_frontend_nodes_close_the_backend)
 	CHECK_EQ(be_state(), XenbusStateClosed);
 }
 
+TEST(two_queues_each_with_its_ring_and_thread)
+{
+	setup_vcpus = 2;
+	int rc = setup(false, NULL);
+	setup_vcpus = 1;
+	CHECK_EQ(rc, 0);
+	char *v;
+	CHECK_STR(v = be_read("multi-queue-max-queues"), "2");
+	free(v);
+	grant(1, RING_MFN, false);
+	grant(2, RING_MFN + 1, false);
+	guest_write("/local/domain/1/device/vbd/51712/multi-queue-num-queues", "2");
+	guest_write("/local/domain/1/device/vbd/51712/queue-0/ring-ref", "1");
+	guest_write("/local/domain/1/device/vbd/51712/queue-0/event-channel", "5");
+	guest_write("/local/domain/1/device/vbd/51712/queue-1/ring-ref", "2");
+	guest_write("/local/domain/1/device/vbd/51712/queue-1/event-channel", "6");
+	fe_state(XenbusStateInitialised);
+	CHECK_EQ(be_state(), XenbusStateConnected);
+	CHECK_EQ(bound, 2);
+	CHECK_EQ(frames[RING_MFN].count & FRAME_COUNT_MASK, 1);
+	CHECK_EQ(frames[RING_MFN + 1].count & FRAME_COUNT_MASK, 1);
+	/* kick_fn is queue 1's (registered last): its ring serves a read. */
+	L = &blkif_layout_x86_64;
+	grant(10, 10, false);
+	grant_ref_t r = 10;
+	uint8_t *ring = ram[RING_MFN + 1];
+	struct blkif_sring *s = (struct blkif_sring *)(void *)ring;
+	memcpy(ring + L->ring_offset, rw(BLKIF_OP_READ, 7, 1, 1, &r, 0, 0), L->entry_size);
+	__atomic_store_n(&s->req_prod, 1, __ATOMIC_RELEASE);
+	kick_fn(kick_arg);
+	for (int i = 0; i < 5000 && __atomic_load_n(&s->rsp_prod, __ATOMIC_ACQUIRE) != 1; i++)
+		usleep(1000);
+	CHECK_EQ(s->rsp_prod, 1);
+	CHECK_EQ(ram[10][0], initial_byte(512));
+	fe_state(XenbusStateClosing);
+	CHECK_EQ(unbound, 2);
+	CHECK_EQ(frames[RING_MFN].count, FRAME_GUEST);
+	CHECK_EQ(frames[RING_MFN + 1].count, FRAME_GUEST);
+}
+
+TEST(targets_that_are_not_disks_are_refused)
+{
+	CHECK_EQ(setup(false, NULL), 0);
+	struct blk_disk_config cfg = { .target = "/dev/null", .vdev = "xvdb", .devid = 51728 };
+	char err[256];
+	CHECK(blkback_create(&host, &cfg, err, sizeof(err)) == NULL);
+	CHECK_CONTAINS(err, "neither a file nor a block device");
+	cfg.target = "/nonexistent/image";
+	CHECK(blkback_create(&host, &cfg, err, sizeof(err)) == NULL);
+	CHECK_CONTAINS(err, "cannot open /nonexistent/image");
+}
+
 int main(void)
 {
 	RUN(backend_waits_with_its_features_as_linux_blkback);
@@ -488,6 +541,8 @@ int main(void)
 	RUN(a_ring_with_garbage_indices_is_abandoned);
 	RUN(read_only_disk_refuses_writes);
 	RUN(bad_frontend_nodes_close_the_backend);
+	RUN(two_queues_each_with_its_ring_and_thread);
+	RUN(targets_that_are_not_disks_are_refused);
 	if (disk)
 		blkback_destroy(disk);
 	xenbus_free(host.xb);
