@@ -540,6 +540,8 @@ static int connect(struct blk_disk *d)
 			return rc;
 	}
 	d->connected = true;
+	if (d->nr_queues > d->st.queues)
+		d->st.queues = d->nr_queues;
 	/* connect(): what the frontend reads once we are Connected. */
 	snprintf(path, sizeof(path), "%s/sectors", d->be);
 	xenbus_printf(xb, path, "%" PRIu64, d->sectors);

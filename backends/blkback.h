@@ -50,6 +50,7 @@ void blkback_destroy(struct blk_disk *d);
 /* Counters for --stats. */
 struct blk_stats {
 	uint64_t requests, errors, unsupported, sectors_read, sectors_written, flushes, discards;
+	uint64_t queues;        /* most queues connected at once */
 };
 void blkback_stats(const struct blk_disk *d, struct blk_stats *out);
 

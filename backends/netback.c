@@ -660,6 +660,8 @@ static int vif_connect(struct net_vif *v)
 			return rc;
 	}
 	v->connected = true;
+	if (v->nr_queues > v->st.queues)
+		v->st.queues = v->nr_queues;
 	trace_net(v, "connected: %u queue(s), sg %d, gso %d/%d, csum %d, offloads %#x", v->nr_queues,
 		  v->fe_sg, v->fe_gso4, v->fe_gso6, v->fe_csum, off);
 	return 0;

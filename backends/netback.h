@@ -31,6 +31,7 @@ void netback_destroy(struct net_vif *v);
 struct net_stats {
 	uint64_t tx_packets, tx_bytes, tx_errors, tx_dropped;   /* guest -> TAP */
 	uint64_t rx_packets, rx_bytes, rx_errors, rx_dropped;   /* TAP -> guest */
+	uint64_t queues;                                        /* most queues connected at once */
 };
 void netback_stats(const struct net_vif *v, struct net_stats *out);
 const char *netback_ifname(const struct net_vif *v);

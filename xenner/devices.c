@@ -208,9 +208,9 @@ void devices_shutdown(struct vm *vm)
 		if (vm->cfg->stats)
 			fprintf(stderr, "disk %s: %" PRIu64 " requests (%" PRIu64 " refused, %" PRIu64
 				" not supported), %" PRIu64 " sectors read, %" PRIu64 " written, %" PRIu64
-				" flushes, %" PRIu64 " discards\n", vm->cfg->disks[i].vdev, st.requests,
-				st.errors, st.unsupported, st.sectors_read, st.sectors_written, st.flushes,
-				st.discards);
+				" flushes, %" PRIu64 " discards, %" PRIu64 " queue(s)\n", vm->cfg->disks[i].vdev,
+				st.requests, st.errors, st.unsupported, st.sectors_read, st.sectors_written,
+				st.flushes, st.discards, st.queues);
 		blkback_destroy(disks[i]);
 		disks[i] = NULL;
 	}
@@ -221,9 +221,9 @@ void devices_shutdown(struct vm *vm)
 		if (vm->cfg->stats)
 			fprintf(stderr, "nic %u (%s): guest sent %" PRIu64 " packets (%" PRIu64 " bytes, %" PRIu64
 				" refused, %" PRIu64 " dropped), received %" PRIu64 " (%" PRIu64 " bytes, %" PRIu64
-				" failed, %" PRIu64 " dropped)\n", i, netback_ifname(vifs[i]), st.tx_packets,
-				st.tx_bytes, st.tx_errors, st.tx_dropped, st.rx_packets, st.rx_bytes,
-				st.rx_errors, st.rx_dropped);
+				" failed, %" PRIu64 " dropped), %" PRIu64 " queue(s)\n", i, netback_ifname(vifs[i]),
+				st.tx_packets, st.tx_bytes, st.tx_errors, st.tx_dropped, st.rx_packets,
+				st.rx_bytes, st.rx_errors, st.rx_dropped, st.queues);
 		netback_destroy(vifs[i]);
 		vifs[i] = NULL;
 	}

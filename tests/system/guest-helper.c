@@ -430,9 +430,28 @@ static int cmd_tcp_recv(long port, long mib, long seed)
 			die("more than %ld MiB arrived", mib);
 		uint64_t base = got - got % TCP_CHUNK;
 		stream(want, base, TCP_CHUNK, (uint64_t)seed);
-		if (memcmp(buf, want + got % TCP_CHUNK, (size_t)n))
-			die("the data differ in the %llu bytes after byte %llu", (unsigned long long)n,
-			    (unsigned long long)got);
+		if (memcmp(buf, want + got % TCP_CHUNK, (size_t)n)) {
+			size_t at = 0;
+			while (buf[at] == want[got % TCP_CHUNK + at])
+				at++;
+			/* Where in the stream the bytes that came belong, if anywhere near. */
+			long long from = -1;
+			uint64_t w;
+			size_t a8 = (at + 7) & ~(size_t)7;
+			if (a8 + 8 <= (size_t)n) {
+				memcpy(&w, buf + a8, 8);
+				uint64_t pos = got + a8;
+				for (uint64_t i = 0; i < (total >> 3) && from < 0; i++)
+					if (pattern(i, (uint64_t)seed) == w)
+						from = (long long)(i * 8) - (long long)pos;
+			}
+			die("the data differ at stream byte %llu (of a read of %zd at %llu): got %02x%02x%02x%02x, "
+			    "want %02x%02x%02x%02x; the bytes there belong %s%lld bytes away in the stream",
+			    (unsigned long long)(got + at), n, (unsigned long long)got, buf[at], buf[at + 1],
+			    buf[at + 2], buf[at + 3], want[got % TCP_CHUNK + at], want[got % TCP_CHUNK + at + 1],
+			    want[got % TCP_CHUNK + at + 2], want[got % TCP_CHUNK + at + 3],
+			    from < 0 ? "(nowhere: not the pattern) " : "", from);
+		}
 		got += (uint64_t)n;
 	}
 	close(fd);

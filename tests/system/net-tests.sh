@@ -12,7 +12,8 @@
 #   net/ping         the guest pings 10.99.0.1
 #   net/tx           64 MiB from the guest arrive intact (xt tcp-recv here)
 #   net/rx           64 MiB from here arrive intact in the guest
-#   net/stats        xenner's --stats count the packets both ways, none refused
+#   net/stats        xenner's --stats count the packets both ways, none refused,
+#                    over one queue
 #   net/cleanup      the TAP is gone when xenner exits; the namespace is removed
 #
 # Directly on a VMX/SVM host, else inside the faithful-KVM test VM (with the
@@ -58,10 +59,13 @@ steps() {
 		sleep 0.1
 		waited=$((waited + 1))
 	done
-	if grep -q "^xnt0 $MAC" "$work/script-ran" 2>/dev/null && ip -n "$ns" addr show xnt0 | grep -q 10.99.0.1/24; then
+	# (not `ip | grep -q`: under pipefail, ip's SIGPIPE would fail the check)
+	local addrs
+	addrs=$(ip -n "$ns" addr show xnt0 2>&1 || true)
+	if grep -q "^xnt0 $MAC" "$work/script-ran" 2>/dev/null && [[ $addrs == *10.99.0.1/24* ]]; then
 		pass script
 	else
-		fail script "the vif script did not run for xnt0, or xnt0 lacks 10.99.0.1/24"
+		fail script "the vif script did not run for xnt0 ($(cat "$work/script-ran" 2>&1)), or xnt0 lacks 10.99.0.1/24: ${addrs//$'\n'/ }"
 	fi
 	local sent_ok=0
 	if grep -q '^XENNER-NET-LISTEN' "$log"; then
@@ -99,8 +103,11 @@ steps() {
 	fi
 	local st
 	st=$(grep -m1 '^nic 0 (xnt0):' "$log" || true)
-	if [[ $st =~ guest\ sent\ ([0-9]+)\ packets\ \([0-9]+\ bytes,\ 0\ refused.*received\ ([0-9]+)\ \([0-9]+\ bytes,\ 0\ failed ]] &&
-		[ "${BASH_REMATCH[1]}" -gt 1000 ] && [ "${BASH_REMATCH[2]}" -gt 1000 ] && [ "$rc" = 0 ]; then
+	# One vCPU (see docs/architecture.md, "Known problems": two vCPUs saw rare
+	# corruption of TCP payloads): Linux's netfront uses one queue.
+	if [[ $st =~ guest\ sent\ ([0-9]+)\ packets\ \([0-9]+\ bytes,\ 0\ refused.*received\ ([0-9]+)\ \([0-9]+\ bytes,\ 0\ failed.*,\ ([0-9]+)\ queue ]] &&
+		[ "${BASH_REMATCH[1]}" -gt 1000 ] && [ "${BASH_REMATCH[2]}" -gt 1000 ] &&
+		[ "${BASH_REMATCH[3]}" = 1 ] && [ "$rc" = 0 ]; then
 		pass stats
 		echo "INFO: net/stats: $st"
 	else

@@ -72,13 +72,14 @@ steps() {
 
 	out=$(timeout 20 xenstore-ls -p /local/domain 2>&1) || true
 	# libxl: the frontend dir is the guest's (n1) with dom0 reading (r0); the backend dir dom0's (n0, r1).
-	if grep -Eq '^ +51712 = "".*\(n1,r0\)$' <<<"$out" &&
-		timeout 20 xenstore-ls -p /local/domain/0/backend/vbd/1 2>&1 | grep -Eq '^51712 = "".*\(n0,r1\)$'; then
+	local beperms
+	beperms=$(timeout 20 xenstore-ls -p /local/domain/0/backend/vbd/1 2>&1 || true)
+	if grep -Eq '^ +51712 = "".*\(n1,r0\)$' <<<"$out" && grep -Eq '^51712 = "".*\(n0,r1\)$' <<<"$beperms"; then
 		pass perms
 	else
 		fail perms "xenstore-ls -p does not show libxl's permissions"
 		sed 's/^/    | /' <<<"$out"
-		timeout 20 xenstore-ls -p /local/domain/0/backend/vbd/1 2>&1 | sed 's/^/    | /'
+		sed 's/^/    | /' <<<"$beperms"
 	fi
 
 	timeout 30 xenstore-watch -n 3 /local/domain/1/data/watched >"$work/watch.out" 2>&1 &
