@@ -38,7 +38,8 @@
  */
 
 #define NET_MAX_QUEUES 4
-#define NET_PKT_MAX 65536
+/* A GSO packet is at most 64 KiB of IP plus its link header; room to spare to tell truncation. */
+#define NET_PKT_MAX (65536 + 512)
 #define NET_RX_BATCH 64
 
 extern char **environ;
@@ -324,6 +325,11 @@ static bool do_rx(struct net_queue *q)
 			if (n < (ssize_t)sizeof(q->rx_hdr))
 				return did;     /* nothing (EAGAIN), or the TAP is gone */
 			q->rx_len = (size_t)n - sizeof(q->rx_hdr);
+			if (q->rx_len >= sizeof(q->rx_buf) || q->rx_len < NET_ETH_HLEN) {
+				stat_add(&q->v->st.rx_dropped, 1);      /* truncated or runt: never to the guest */
+				did = true;
+				continue;
+			}
 			q->rx_pending = true;
 		}
 		if (!rx_deliver(q))
