@@ -95,7 +95,7 @@ if [ "$kind" = vmx ] || [ "$kind" = svm ]; then
 	exit 0
 fi
 echo "host KVM: $kind; measuring inside the faithful-KVM test VM (nested, TCG: ~10x slower than native)"
-"$ROOT/tests/vm/xvm" --quiet --timeout $((SECONDS_EACH * 4 + 600)) --memory $((IMAGE_MIB + 1536)) --smp 2 --module tun \
+"$ROOT/tests/vm/xvm" --timeout $((SECONDS_EACH * 4 + 600)) --memory $((IMAGE_MIB + 1536)) --smp 2 --module tun \
 	--add "$XENNER:/xvm/xenner" --add "$(command -v bash):/bin/bash" --add "$(command -v ip):/xvm/ip" \
 	--add "$WORK/xt:/xvm/xt" --add "$HERE/devices.sh:/xvm/devices.sh" \
 	--add "$CLOUD:/xvm/vmlinuz" --add "$WORK/initramfs.cpio.gz:/xvm/initramfs.cpio.gz" -- \
