@@ -49,11 +49,7 @@ struct blk_queue {
 	grant_ref_t ring_ref;
 	uint8_t *sring;                 /* the shared page */
 	const struct blkif_layout *l;
-	unsigned guest_port, dom0_port;
-	int kick_fd;
-	pthread_t thread;
-	bool running;
-	volatile bool stop;
+	struct be_queue ev;             /* its event channel and thread */
 	RING_IDX req_cons, rsp_prod_pvt;
 	bool broken;                    /* the frontend put garbage indices on the ring */
 	unsigned nr_pgrants;
@@ -66,34 +62,23 @@ struct blk_queue {
 };
 
 struct blk_disk {
+	struct xb_device x;             /* first: connect/disconnect get it */
 	struct backend_host *h;
 	struct blk_disk_config cfg;
 	char target[4096];
 	char vdev[16];
-	char fe[128], be[128];
 	int fd, dfd;                    /* buffered; O_DIRECT or -1 */
 	uint64_t sectors;               /* 512-byte sectors */
 	unsigned sector_size, physical_sector_size;
 	bool is_bdev, discard;
-	int be_state;
 	bool connected;
 	unsigned nr_queues;
 	struct blk_queue q[BLK_MAX_QUEUES];
 	struct blk_stats st;
 };
 
-static void say(const struct blk_disk *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct blk_disk *d, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "xenner: blkback %s: ", d->vdev);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-#define trace_blk(d, ...) do { if ((d)->h->trace) say(d, __VA_ARGS__); } while (0)
+#define say(d, ...) xb_say(&(d)->x, __VA_ARGS__)
+#define trace_blk(d, ...) xb_trace(&(d)->x, __VA_ARGS__)
 
 static void stat_add(uint64_t *c, uint64_t n)
 {
@@ -335,7 +320,7 @@ static bool process_ring(struct blk_queue *q)
 			stat_add(&q->d->st.errors, 1);
 			return notify;
 		}
-		while (q->req_cons != rp && !q->stop) {
+		while (q->req_cons != rp && !q->ev.stop) {
 			memcpy(q->entry, q->sring + l->ring_offset +
 					 (q->req_cons % l->nr_entries) * l->entry_size, l->entry_size);
 			q->req_cons++;
@@ -362,7 +347,7 @@ static bool process_ring(struct blk_queue *q)
 			    (RING_IDX)(q->rsp_prod_pvt - old))
 				notify = true;
 		}
-		if (q->stop)
+		if (q->ev.stop)
 			return notify;
 		/* RING_FINAL_CHECK_FOR_REQUESTS */
 		__atomic_store_n(&s->req_event, q->req_cons + 1, __ATOMIC_RELEASE);
@@ -375,61 +360,23 @@ static bool process_ring(struct blk_queue *q)
 static void *queue_thread(void *arg)
 {
 	struct blk_queue *q = arg;
-	while (!q->stop) {
+	while (!q->ev.stop) {
 		if (process_ring(q))
-			q->d->h->notify(q->d->h->host, q->dom0_port);
-		struct pollfd p = { .fd = q->kick_fd, .events = POLLIN };
-		if (poll(&p, 1, 1000) > 0) {
-			uint64_t n;
-			if (read(q->kick_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-				break;
-		}
+			q->d->h->notify(q->d->h->host, q->ev.dom0_port);
+		be_queue_wait(&q->ev, -1, 1000);
 	}
 	return NULL;
 }
 
-static void queue_kick(void *arg)
-{
-	struct blk_queue *q = arg;
-	uint64_t one = 1;
-	if (write(q->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		say(q->d, "queue %u: eventfd: %s", q->idx, strerror(errno));
-}
-
 /* ------------------------------------------------------- the handshake */
-
-static void set_state(struct blk_disk *d, int state)
-{
-	char path[160];
-	snprintf(path, sizeof(path), "%s/state", d->be);
-	d->be_state = state;
-	xenbus_printf(d->h->xb, path, "%d", state);
-	trace_blk(d, "backend state %d", state);
-}
 
 static void queue_disconnect(struct blk_queue *q)
 {
-	struct backend_host *h = q->d->h;
-	if (q->running) {
-		q->stop = true;
-		queue_kick(q);
-		pthread_join(q->thread, NULL);
-		q->running = false;
-	}
-	if (q->dom0_port) {
-		h->on_port(h->host, q->dom0_port, NULL, NULL);
-		if (!h->guest_gone)
-			h->unbind(h->host, q->dom0_port);
-		q->dom0_port = 0;
-	}
+	be_queue_stop(&q->d->x, &q->ev);
 	pgrants_release(q);
 	if (q->sring) {
-		gnt_unmap(h->gnt, q->ring_ref, true);
+		gnt_unmap(q->d->h->gnt, q->ring_ref, true);
 		q->sring = NULL;
-	}
-	if (q->kick_fd >= 0) {
-		close(q->kick_fd);
-		q->kick_fd = -1;
 	}
 }
 
@@ -464,9 +411,8 @@ static int queue_connect(struct blk_disk *d, struct blk_queue *q, const char *di
 	q->d = d;
 	q->idx = (unsigned)(q - d->q);
 	q->l = l;
-	q->kick_fd = -1;
+	be_queue_init(&q->ev);
 	q->ring_ref = (grant_ref_t)ref;
-	q->guest_port = (unsigned)port;
 	void *page;
 	int16_t gst = gnt_map(h->gnt, q->ring_ref, true, &page);
 	if (gst != GNTST_okay) {
@@ -478,22 +424,11 @@ static int queue_connect(struct blk_disk *d, struct blk_queue *q, const char *di
 	q->req_cons = q->rsp_prod_pvt = __atomic_load_n(&s->rsp_prod, __ATOMIC_ACQUIRE);
 	if (persistent && !(q->pgrants = calloc(BLK_PGRANT_SLOTS, sizeof(*q->pgrants))))
 		return -ENOMEM;
-	q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (q->kick_fd < 0)
-		return -errno;
-	int rc = h->bind(h->host, q->guest_port, &q->dom0_port);
-	if (rc) {
-		say(d, "queue %u: cannot bind event channel %u: %d", q->idx, q->guest_port, rc);
-		q->dom0_port = 0;
-		return -EINVAL;
-	}
-	h->on_port(h->host, q->dom0_port, queue_kick, q);
-	rc = pthread_create(&q->thread, NULL, queue_thread, q);
+	int rc = be_queue_start(&d->x, &q->ev, (unsigned)port, queue_thread, q);
 	if (rc)
-		return -rc;
-	q->running = true;
+		return rc;
 	trace_blk(d, "queue %u: ring-ref %u, event channel %u (dom0 port %u), %s%s", q->idx,
-		  q->ring_ref, q->guest_port, q->dom0_port, l->protocol,
+		  q->ring_ref, q->ev.guest_port, q->ev.dom0_port, l->protocol,
 		  persistent ? ", persistent grants" : "");
 	return 0;
 }
@@ -509,7 +444,7 @@ static int connect(struct blk_disk *d)
 {
 	struct xenbus *xb = d->h->xb;
 	char path[200];
-	snprintf(path, sizeof(path), "%s/protocol", d->fe);
+	snprintf(path, sizeof(path), "%s/protocol", d->x.fe);
 	char *proto = xenbus_read(xb, path);
 	const struct blkif_layout *l = d->h->guest_bits == 32 ? &blkif_layout_x86_32 : &blkif_layout_x86_64;
 	if (proto && !(l = blkif_layout_find(proto))) {
@@ -519,9 +454,9 @@ static int connect(struct blk_disk *d)
 		return -EINVAL;
 	}
 	free(proto);
-	snprintf(path, sizeof(path), "%s/feature-persistent", d->fe);
+	snprintf(path, sizeof(path), "%s/feature-persistent", d->x.fe);
 	bool persistent = xenbus_read_uint(xb, path, 1) == 1;
-	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", d->fe);
+	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", d->x.fe);
 	long long nq = xenbus_read_uint(xb, path, UINT32_MAX);
 	if (nq == 0 || nq > max_queues(d)) {
 		say(d, "the frontend asks for %lld queues (1 to %u offered)", nq, max_queues(d));
@@ -532,9 +467,9 @@ static int connect(struct blk_disk *d)
 		char dir[160];
 		/* One ring: flat keys, as Linux blkback reads them. */
 		if (nq <= 1)
-			snprintf(dir, sizeof(dir), "%s", d->fe);
+			snprintf(dir, sizeof(dir), "%s", d->x.fe);
 		else
-			snprintf(dir, sizeof(dir), "%s/queue-%u", d->fe, i);
+			snprintf(dir, sizeof(dir), "%s/queue-%u", d->x.fe, i);
 		int rc = queue_connect(d, &d->q[i], dir, l, persistent);
 		if (rc)
 			return rc;
@@ -543,63 +478,26 @@ static int connect(struct blk_disk *d)
 	if (d->nr_queues > d->st.queues)
 		d->st.queues = d->nr_queues;
 	/* connect(): what the frontend reads once we are Connected. */
-	snprintf(path, sizeof(path), "%s/sectors", d->be);
+	snprintf(path, sizeof(path), "%s/sectors", d->x.be);
 	xenbus_printf(xb, path, "%" PRIu64, d->sectors);
-	snprintf(path, sizeof(path), "%s/info", d->be);
+	snprintf(path, sizeof(path), "%s/info", d->x.be);
 	xenbus_printf(xb, path, "%u", (d->cfg.readonly ? VDISK_READONLY : 0) |
 				      (d->cfg.cdrom ? VDISK_CDROM | VDISK_REMOVABLE : 0));
-	snprintf(path, sizeof(path), "%s/sector-size", d->be);
+	snprintf(path, sizeof(path), "%s/sector-size", d->x.be);
 	xenbus_printf(xb, path, "%u", d->sector_size);
-	snprintf(path, sizeof(path), "%s/physical-sector-size", d->be);
+	snprintf(path, sizeof(path), "%s/physical-sector-size", d->x.be);
 	xenbus_printf(xb, path, "%u", d->physical_sector_size);
 	return 0;
 }
 
-/* Linux blkback's frontend_changed(). */
-static void frontend_changed(void *arg, const char *changed)
+static int blk_connect(struct xb_device *x)
 {
-	struct blk_disk *d = arg;
-	(void)changed;
-	char path[160];
-	snprintf(path, sizeof(path), "%s/state", d->fe);
-	long long fs = xenbus_read_uint(d->h->xb, path, 255);
-	trace_blk(d, "frontend state %lld", fs);
-	switch (fs) {
-	case XenbusStateInitialising:
-		if (d->be_state == XenbusStateClosed)
-			set_state(d, XenbusStateInitWait);
-		break;
-	case XenbusStateInitialised:
-	case XenbusStateConnected:
-		if (d->be_state == XenbusStateConnected)
-			break;
-		disconnect(d);
-		if (connect(d)) {
-			disconnect(d);
-			set_state(d, XenbusStateClosing);
-			break;
-		}
-		set_state(d, XenbusStateConnected);
-		break;
-	case XenbusStateClosing:
-		disconnect(d);
-		set_state(d, XenbusStateClosing);
-		break;
-	case XenbusStateClosed:
-		disconnect(d);
-		set_state(d, XenbusStateClosed);
-		break;
-	case XenbusStateInitWait:
-	case XenbusStateReconfiguring:
-	case XenbusStateReconfigured:
-		break;
-	default:                        /* gone (Unknown), or garbage */
-		if (d->be_state != XenbusStateClosed && d->be_state != XenbusStateInitWait) {
-			disconnect(d);
-			set_state(d, XenbusStateClosed);
-		}
-		break;
-	}
+	return connect((struct blk_disk *)x);
+}
+
+static void blk_disconnect(struct xb_device *x)
+{
+	disconnect((struct blk_disk *)x);
 }
 
 /* ------------------------------------------------------------ the disk */
@@ -674,7 +572,7 @@ static void advertise(struct blk_disk *d)
 {
 	struct xenbus *xb = d->h->xb;
 	char path[200];
-#define ADV(key, ...) (snprintf(path, sizeof(path), "%s/" key, d->be), xenbus_printf(xb, path, __VA_ARGS__))
+#define ADV(key, ...) (snprintf(path, sizeof(path), "%s/" key, d->x.be), xenbus_printf(xb, path, __VA_ARGS__))
 	ADV("feature-max-indirect-segments", "%u", BLK_MAX_INDIRECT_SEGS);
 	ADV("multi-queue-max-queues", "%u", max_queues(d));
 	ADV("feature-flush-cache", "%d", 1);
@@ -687,7 +585,7 @@ static void advertise(struct blk_disk *d)
 		ADV("discard-secure", "%d", 0);
 	}
 #undef ADV
-	set_state(d, XenbusStateInitWait);
+	xb_set_state(&d->x, XenbusStateInitWait);
 }
 
 struct blk_disk *blkback_create(struct backend_host *h, const struct blk_disk_config *cfg,
@@ -708,10 +606,14 @@ struct blk_disk *blkback_create(struct backend_host *h, const struct blk_disk_co
 	for (unsigned i = 0; i < BLK_MAX_QUEUES; i++) {
 		d->q[i].d = d;
 		d->q[i].idx = i;
-		d->q[i].kick_fd = -1;
+		be_queue_init(&d->q[i].ev);
 	}
-	snprintf(d->fe, sizeof(d->fe), "/local/domain/%u/device/vbd/%u", h->domid, cfg->devid);
-	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/vbd/%u/%u", h->domid, cfg->devid);
+	d->x.h = h;
+	d->x.connect = blk_connect;
+	d->x.disconnect = blk_disconnect;
+	snprintf(d->x.name, sizeof(d->x.name), "blkback %s", d->vdev);
+	snprintf(d->x.fe, sizeof(d->x.fe), "/local/domain/%u/device/vbd/%u", h->domid, cfg->devid);
+	snprintf(d->x.be, sizeof(d->x.be), "/local/domain/0/backend/vbd/%u/%u", h->domid, cfg->devid);
 	if (open_target(d, err, errlen))
 		goto fail;
 	int rc = write_nodes(d);
@@ -720,11 +622,9 @@ struct blk_disk *blkback_create(struct backend_host *h, const struct blk_disk_co
 		goto fail;
 	}
 	advertise(d);
-	char path[160];
-	snprintf(path, sizeof(path), "%s/state", d->fe);
-	rc = xenbus_watch(h->xb, path, frontend_changed, d);
+	rc = xb_watch_frontend(&d->x);
 	if (rc) {
-		snprintf(err, errlen, "cannot watch %s: %s", path, strerror(-rc));
+		snprintf(err, errlen, "cannot watch %s/state: %s", d->x.fe, strerror(-rc));
 		goto fail;
 	}
 	return d;
@@ -741,13 +641,9 @@ void blkback_destroy(struct blk_disk *d)
 {
 	if (!d)
 		return;
-	char path[160];
-	snprintf(path, sizeof(path), "%s/state", d->fe);
-	xenbus_unwatch(d->h->xb, path, d);
-	disconnect(d);
+	xb_close(&d->x);
 	if (!d->cfg.readonly && fdatasync(d->fd))
 		say(d, "fdatasync at exit: %s", strerror(errno));
-	set_state(d, XenbusStateClosed);
 	close(d->fd);
 	if (d->dfd >= 0)
 		close(d->dfd);

@@ -4,28 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "backends/grant.h"
-#include "backends/xenbus.h"
-
-/*
- * What a backend needs of xenner: dom0's xenstore connection (event thread
- * only), the guest's grant table, and its event channels. notify() and
- * the gnt_* calls are thread-safe; bind/unbind/on_port are called on the
- * event thread.
- */
-struct backend_host {
-	struct xenbus *xb;
-	struct gnt_host *gnt;
-	unsigned domid, guest_bits, nr_vcpus;
-	bool trace;                             /* --trace events: say what the backends do */
-	bool guest_gone;                        /* shutting down: no more event-channel requests */
-	int (*bind)(void *host, unsigned guest_port, unsigned *dom0_port);
-	void (*unbind)(void *host, unsigned dom0_port);
-	/* Run fn(arg) on the event thread when the guest signals dom0_port (NULL: stop). */
-	void (*on_port)(void *host, unsigned dom0_port, void (*fn)(void *arg), void *arg);
-	void (*notify)(void *host, unsigned dom0_port);
-	void *host;
-};
+#include "backends/backend.h"
 
 struct blk_disk_config {
 	const char *target;             /* image file or block device */

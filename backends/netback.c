@@ -50,11 +50,8 @@ struct net_queue {
 	grant_ref_t tx_ref, rx_ref;
 	struct netif_tx_sring *tx;
 	struct netif_rx_sring *rx;
-	unsigned guest_port, dom0_port;
-	int kick_fd, tap_fd;
-	pthread_t thread;
-	bool running;
-	volatile bool stop;
+	struct be_queue ev;             /* its event channel and thread */
+	int tap_fd;
 	RING_IDX tx_cons, tx_rsp, rx_cons, rx_rsp;
 	bool broken;
 	bool notify;
@@ -68,15 +65,14 @@ struct net_queue {
 };
 
 struct net_vif {
+	struct xb_device x;             /* first: connect/disconnect get it */
 	struct backend_host *h;
 	unsigned devid;
 	uint8_t mac[6];
 	char ifname[IFNAMSIZ], bridge[IFNAMSIZ], script[4096], ip[256];
 	unsigned mtu;
-	char fe[128], be[128];
 	int tap_fd;                     /* queue 0's, open for the vif's life (keeps the TAP) */
 	bool tap_multi_queue;
-	int be_state;
 	bool connected;
 	unsigned nr_queues;
 	bool fe_sg, fe_gso4, fe_gso6, fe_csum, fe_ipv6_csum;
@@ -87,18 +83,8 @@ struct net_vif {
 #define RING_TX_SIZE __CONST_RING_SIZE(netif_tx, 4096)
 #define RING_RX_SIZE __CONST_RING_SIZE(netif_rx, 4096)
 
-static void say(const struct net_vif *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct net_vif *v, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "xenner: netback %s: ", v->ifname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-#define trace_net(v, ...) do { if ((v)->h->trace) say(v, __VA_ARGS__); } while (0)
+#define say(v, ...) xb_say(&(v)->x, __VA_ARGS__)
+#define trace_net(v, ...) xb_trace(&(v)->x, __VA_ARGS__)
 
 static void stat_add(uint64_t *c, uint64_t n)
 {
@@ -343,7 +329,7 @@ static bool do_rx(struct net_queue *q)
 static void *queue_thread(void *arg)
 {
 	struct net_queue *q = arg;
-	while (!q->stop) {
+	while (!q->ev.stop) {
 		bool did = false;
 		if (!q->broken) {
 			did |= do_tx(q);
@@ -351,29 +337,12 @@ static void *queue_thread(void *arg)
 		}
 		if (q->notify) {
 			q->notify = false;
-			q->v->h->notify(q->v->h->host, q->dom0_port);
+			q->v->h->notify(q->v->h->host, q->ev.dom0_port);
 		}
-		if (did)
-			continue;
-		struct pollfd p[2] = {
-			{ .fd = q->kick_fd, .events = POLLIN },
-			{ .fd = q->rx_pending ? -1 : q->tap_fd, .events = POLLIN },
-		};
-		if (poll(p, 2, 1000) > 0 && (p[0].revents & POLLIN)) {
-			uint64_t n;
-			if (read(q->kick_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-				break;
-		}
+		if (!did)
+			be_queue_wait(&q->ev, q->rx_pending ? -1 : q->tap_fd, 1000);
 	}
 	return NULL;
-}
-
-static void queue_kick(void *arg)
-{
-	struct net_queue *q = arg;
-	uint64_t one = 1;
-	if (write(q->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		say(q->v, "queue %u: eventfd: %s", q->idx, strerror(errno));
 }
 
 /* ---------------------------------------------------------------- TAP */
@@ -451,7 +420,7 @@ static int run_script(struct net_vif *v, const char *action, char *err, size_t e
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1], v->mac[2],
 		 v->mac[3], v->mac[4], v->mac[5]);
 	snprintf(e_vif, sizeof(e_vif), "vif=%s", v->ifname);
-	snprintf(e_path, sizeof(e_path), "XENBUS_PATH=%s", v->be);
+	snprintf(e_path, sizeof(e_path), "XENBUS_PATH=%s", v->x.be);
 	snprintf(e_bridge, sizeof(e_bridge), "bridge=%s", v->bridge);
 	snprintf(e_mac, sizeof(e_mac), "mac=%s", mac);
 	snprintf(e_ip, sizeof(e_ip), "ip=%s", v->ip);
@@ -487,30 +456,10 @@ static int run_script(struct net_vif *v, const char *action, char *err, size_t e
 
 /* ------------------------------------------------------- the handshake */
 
-static void set_state(struct net_vif *v, int state)
-{
-	char path[160];
-	snprintf(path, sizeof(path), "%s/state", v->be);
-	v->be_state = state;
-	xenbus_printf(v->h->xb, path, "%d", state);
-	trace_net(v, "backend state %d", state);
-}
-
 static void queue_disconnect(struct net_vif *v, struct net_queue *q)
 {
 	struct backend_host *h = v->h;
-	if (q->running) {
-		q->stop = true;
-		queue_kick(q);
-		pthread_join(q->thread, NULL);
-		q->running = false;
-	}
-	if (q->dom0_port) {
-		h->on_port(h->host, q->dom0_port, NULL, NULL);
-		if (!h->guest_gone)
-			h->unbind(h->host, q->dom0_port);
-		q->dom0_port = 0;
-	}
+	be_queue_stop(&v->x, &q->ev);
 	if (q->tx) {
 		gnt_unmap(h->gnt, q->tx_ref, true);
 		q->tx = NULL;
@@ -519,9 +468,6 @@ static void queue_disconnect(struct net_vif *v, struct net_queue *q)
 		gnt_unmap(h->gnt, q->rx_ref, true);
 		q->rx = NULL;
 	}
-	if (q->kick_fd >= 0)
-		close(q->kick_fd);
-	q->kick_fd = -1;
 	if (q->tap_fd >= 0 && q->tap_fd != v->tap_fd)
 		close(q->tap_fd);
 	q->tap_fd = -1;
@@ -557,10 +503,10 @@ static int queue_connect(struct net_vif *v, struct net_queue *q, const char *dir
 	memset(q, 0, offsetof(struct net_queue, rx_buf));
 	q->v = v;
 	q->idx = idx;
-	q->kick_fd = q->tap_fd = -1;
+	be_queue_init(&q->ev);
+	q->tap_fd = -1;
 	q->tx_ref = (grant_ref_t)tx;
 	q->rx_ref = (grant_ref_t)rx;
-	q->guest_port = (unsigned)port;
 	void *page;
 	if (gnt_map(h->gnt, q->tx_ref, true, &page) != GNTST_okay) {
 		say(v, "queue %u: cannot map tx-ring-ref %u", idx, q->tx_ref);
@@ -584,22 +530,11 @@ static int queue_connect(struct net_vif *v, struct net_queue *q, const char *dir
 			return -EINVAL;
 		}
 	}
-	q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (q->kick_fd < 0)
-		return -errno;
-	int rc = h->bind(h->host, q->guest_port, &q->dom0_port);
-	if (rc) {
-		say(v, "queue %u: cannot bind event channel %u: %d", idx, q->guest_port, rc);
-		q->dom0_port = 0;
-		return -EINVAL;
-	}
-	h->on_port(h->host, q->dom0_port, queue_kick, q);
-	rc = pthread_create(&q->thread, NULL, queue_thread, q);
+	int rc = be_queue_start(&v->x, &q->ev, (unsigned)port, queue_thread, q);
 	if (rc)
-		return -rc;
-	q->running = true;
+		return rc;
 	trace_net(v, "queue %u: tx-ring-ref %u, rx-ring-ref %u, event channel %u (dom0 port %u)", idx,
-		  q->tx_ref, q->rx_ref, q->guest_port, q->dom0_port);
+		  q->tx_ref, q->rx_ref, q->ev.guest_port, q->ev.dom0_port);
 	return 0;
 }
 
@@ -614,7 +549,7 @@ static unsigned max_queues(const struct net_vif *v)
 static bool fe_flag(struct net_vif *v, const char *key, bool dflt)
 {
 	char path[200];
-	snprintf(path, sizeof(path), "%s/%s", v->fe, key);
+	snprintf(path, sizeof(path), "%s/%s", v->x.fe, key);
 	long long n = xenbus_read_uint(v->h->xb, path, 1);
 	return n < 0 ? dflt : n == 1;
 }
@@ -636,7 +571,7 @@ static int vif_connect(struct net_vif *v)
 	v->fe_csum = !fe_flag(v, "feature-no-csum-offload", false);
 	v->fe_ipv6_csum = fe_flag(v, "feature-ipv6-csum-offload", false);
 	char path[200];
-	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", v->fe);
+	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", v->x.fe);
 	long long nq = xenbus_read_uint(v->h->xb, path, UINT32_MAX);
 	if (nq == 0 || nq > max_queues(v)) {
 		say(v, "the frontend asks for %lld queues (1 to %u offered)", nq, max_queues(v));
@@ -658,9 +593,9 @@ static int vif_connect(struct net_vif *v)
 		char dir[160];
 		/* One queue: flat keys, even if multi-queue-num-queues says 1 (netif.h). */
 		if (nq <= 1)
-			snprintf(dir, sizeof(dir), "%s", v->fe);
+			snprintf(dir, sizeof(dir), "%s", v->x.fe);
 		else
-			snprintf(dir, sizeof(dir), "%s/queue-%u", v->fe, i);
+			snprintf(dir, sizeof(dir), "%s/queue-%u", v->x.fe, i);
 		int rc = queue_connect(v, v->q[i], dir);
 		if (rc)
 			return rc;
@@ -673,50 +608,14 @@ static int vif_connect(struct net_vif *v)
 	return 0;
 }
 
-static void frontend_changed(void *arg, const char *changed)
+static int net_connect(struct xb_device *x)
 {
-	struct net_vif *v = arg;
-	(void)changed;
-	char path[160];
-	snprintf(path, sizeof(path), "%s/state", v->fe);
-	long long fs = xenbus_read_uint(v->h->xb, path, 255);
-	trace_net(v, "frontend state %lld", fs);
-	switch (fs) {
-	case XenbusStateInitialising:
-		if (v->be_state == XenbusStateClosed)
-			set_state(v, XenbusStateInitWait);
-		break;
-	case XenbusStateInitialised:
-	case XenbusStateConnected:
-		if (v->be_state == XenbusStateConnected)
-			break;
-		disconnect(v);
-		if (vif_connect(v)) {
-			disconnect(v);
-			set_state(v, XenbusStateClosing);
-			break;
-		}
-		set_state(v, XenbusStateConnected);
-		break;
-	case XenbusStateClosing:
-		disconnect(v);
-		set_state(v, XenbusStateClosing);
-		break;
-	case XenbusStateClosed:
-		disconnect(v);
-		set_state(v, XenbusStateClosed);
-		break;
-	case XenbusStateInitWait:
-	case XenbusStateReconfiguring:
-	case XenbusStateReconfigured:
-		break;
-	default:
-		if (v->be_state != XenbusStateClosed && v->be_state != XenbusStateInitWait) {
-			disconnect(v);
-			set_state(v, XenbusStateClosed);
-		}
-		break;
-	}
+	return vif_connect((struct net_vif *)x);
+}
+
+static void net_disconnect(struct xb_device *x)
+{
+	disconnect((struct net_vif *)x);
 }
 
 /* libxl's vif nodes (libxl_nic.c), then Linux netback's probe: features, InitWait. */
@@ -754,7 +653,7 @@ static void advertise(struct net_vif *v)
 {
 	struct xenbus *xb = v->h->xb;
 	char path[200];
-#define ADV(key, ...) (snprintf(path, sizeof(path), "%s/" key, v->be), xenbus_printf(xb, path, __VA_ARGS__))
+#define ADV(key, ...) (snprintf(path, sizeof(path), "%s/" key, v->x.be), xenbus_printf(xb, path, __VA_ARGS__))
 	ADV("feature-sg", "%d", 1);
 	ADV("feature-gso-tcpv4", "%d", 1);
 	ADV("feature-gso-tcpv6", "%d", 1);
@@ -765,7 +664,7 @@ static void advertise(struct net_vif *v)
 	ADV("mtu", "%u", v->mtu ? v->mtu : 1500);
 	ADV("hotplug-status", "%s", "connected");
 #undef ADV
-	set_state(v, XenbusStateInitWait);
+	xb_set_state(&v->x, XenbusStateInitWait);
 }
 
 struct net_vif *netback_create(struct backend_host *h, const struct net_vif_config *cfg,
@@ -788,8 +687,12 @@ struct net_vif *netback_create(struct backend_host *h, const struct net_vif_conf
 	snprintf(v->bridge, sizeof(v->bridge), "%s", cfg->bridge ? cfg->bridge : "");
 	snprintf(v->script, sizeof(v->script), "%s", cfg->script ? cfg->script : "");
 	snprintf(v->ip, sizeof(v->ip), "%s", cfg->ip ? cfg->ip : "");
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u", h->domid, cfg->devid);
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u", h->domid, cfg->devid);
+	v->x.h = h;
+	v->x.connect = net_connect;
+	v->x.disconnect = net_disconnect;
+	snprintf(v->x.name, sizeof(v->x.name), "netback %s", v->ifname);
+	snprintf(v->x.fe, sizeof(v->x.fe), "/local/domain/%u/device/vif/%u", h->domid, cfg->devid);
+	snprintf(v->x.be, sizeof(v->x.be), "/local/domain/0/backend/vif/%u/%u", h->domid, cfg->devid);
 	for (unsigned i = 0; i < NET_MAX_QUEUES; i++) {
 		v->q[i] = malloc(sizeof(*v->q[i]));
 		if (!v->q[i]) {
@@ -799,7 +702,8 @@ struct net_vif *netback_create(struct backend_host *h, const struct net_vif_conf
 		memset(v->q[i], 0, offsetof(struct net_queue, rx_buf));
 		v->q[i]->v = v;
 		v->q[i]->idx = i;
-		v->q[i]->kick_fd = v->q[i]->tap_fd = -1;
+		be_queue_init(&v->q[i]->ev);
+		v->q[i]->tap_fd = -1;
 	}
 	/* A multi-queue TAP if we may; an existing single-queue one as it is. */
 	char why[256];
@@ -809,6 +713,7 @@ struct net_vif *netback_create(struct backend_host *h, const struct net_vif_conf
 		v->tap_fd = tap_open(v, false, err, errlen);
 	if (v->tap_fd < 0)
 		goto fail;
+	snprintf(v->x.name, sizeof(v->x.name), "netback %s", v->ifname);   /* as the kernel named it */
 	if (tap_configure(v, err, errlen))
 		goto fail;
 	int rc = write_nodes(v);
@@ -819,11 +724,9 @@ struct net_vif *netback_create(struct backend_host *h, const struct net_vif_conf
 	if (run_script(v, "online", err, errlen))
 		goto fail;
 	advertise(v);
-	char path[160];
-	snprintf(path, sizeof(path), "%s/state", v->fe);
-	rc = xenbus_watch(h->xb, path, frontend_changed, v);
+	rc = xb_watch_frontend(&v->x);
 	if (rc) {
-		snprintf(err, errlen, "cannot watch %s: %s", path, strerror(-rc));
+		snprintf(err, errlen, "cannot watch %s/state: %s", v->x.fe, strerror(-rc));
 		goto fail;
 	}
 	return v;
@@ -840,11 +743,7 @@ void netback_destroy(struct net_vif *v)
 {
 	if (!v)
 		return;
-	char path[160];
-	snprintf(path, sizeof(path), "%s/state", v->fe);
-	xenbus_unwatch(v->h->xb, path, v);
-	disconnect(v);
-	set_state(v, XenbusStateClosed);
+	xb_close(&v->x);
 	char err[256];
 	if (run_script(v, "offline", err, sizeof(err)))
 		say(v, "%s", err);

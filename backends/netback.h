@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "backends/blkback.h"   /* struct backend_host */
+#include "backends/backend.h"
 
 struct net_vif_config {
 	unsigned devid;                 /* the vif's index: device/vif/<devid> */

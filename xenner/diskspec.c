@@ -6,15 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xenner/util.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Disk letters as Xen counts them: a..z = 0..25, aa = 26, ... (bijective base 26). */
 static int parse_letters(const char **p)
@@ -92,14 +85,14 @@ static int set_access(struct disk_spec *d, const char *v, char *err, size_t errl
 	else if (!strcmp(v, "w") || !strcmp(v, "rw"))
 		d->readonly = false;
 	else
-		return fail(err, errlen, "access '%s' is not r, ro, w or rw", v);
+		return fail_with(err, errlen, "access '%s' is not r, ro, w or rw", v);
 	return 0;
 }
 
 static int set_format(const char *v, char *err, size_t errlen)
 {
 	if (strcmp(v, "raw"))
-		return fail(err, errlen, "format '%s' is not supported: xenner serves raw images "
+		return fail_with(err, errlen, "format '%s' is not supported: xenner serves raw images "
 			    "and block devices", v);
 	return 0;
 }
@@ -108,7 +101,7 @@ static int set_vdev(struct disk_spec *d, const char *v, char *err, size_t errlen
 {
 	int64_t n = disk_vdev_number(v);
 	if (n < 0 || strlen(v) >= sizeof(d->vdev))
-		return fail(err, errlen, "vdev '%s' is not a virtual disk name (xvdX, hdX, sdX)", v);
+		return fail_with(err, errlen, "vdev '%s' is not a virtual disk name (xvdX, hdX, sdX)", v);
 	strcpy(d->vdev, v);
 	d->devid = (uint32_t)n;
 	return 0;
@@ -126,12 +119,12 @@ static int set_target(struct disk_spec *d, const char *v, char *err, size_t errl
 		}
 	if (!strncmp(v, "tap:", 4) || !strncmp(v, "tap2:", 5) || !strncmp(v, "qcow", 4) ||
 	    !strncmp(v, "vhd:", 4))
-		return fail(err, errlen, "target '%s': only raw images and block devices are "
+		return fail_with(err, errlen, "target '%s': only raw images and block devices are "
 			    "supported", v);
 	if (!*v)
-		return fail(err, errlen, "empty target");
+		return fail_with(err, errlen, "empty target");
 	if (strlen(v) >= sizeof(d->target))
-		return fail(err, errlen, "target is longer than %zu bytes", sizeof(d->target) - 1);
+		return fail_with(err, errlen, "target is longer than %zu bytes", sizeof(d->target) - 1);
 	strcpy(d->target, v);
 	return 0;
 }
@@ -141,7 +134,7 @@ int disk_spec_parse(const char *spec, struct disk_spec *d, char *err, size_t err
 	memset(d, 0, sizeof(*d));
 	char *copy = strdup(spec), *save = NULL;
 	if (!copy)
-		return fail(err, errlen, "out of memory");
+		return fail_with(err, errlen, "out of memory");
 	int rc = 0;
 	bool have_target = false;
 	for (char *item = copy; item && !rc; item = save) {
@@ -170,16 +163,16 @@ int disk_spec_parse(const char *spec, struct disk_spec *d, char *err, size_t err
 				rc = set_access(d, v, err, errlen);
 			else if (!strcmp(k, "devtype")) {
 				if (strcmp(v, "disk") && strcmp(v, "cdrom"))
-					rc = fail(err, errlen, "devtype '%s' is not disk or cdrom", v);
+					rc = fail_with(err, errlen, "devtype '%s' is not disk or cdrom", v);
 				d->cdrom = !strcmp(v, "cdrom");
 			} else if (!strcmp(k, "backendtype")) {
 				if (strcmp(v, "phy"))
-					rc = fail(err, errlen, "backendtype '%s': xenner's blkback is "
+					rc = fail_with(err, errlen, "backendtype '%s': xenner's blkback is "
 						  "phy-like; only phy is accepted", v);
 			} else if (!strcmp(k, "script"))
-				rc = fail(err, errlen, "script= (block scripts) is not supported");
+				rc = fail_with(err, errlen, "script= (block scripts) is not supported");
 			else
-				rc = fail(err, errlen, "unknown key '%s'", k);
+				rc = fail_with(err, errlen, "unknown key '%s'", k);
 		} else if (!*item) {
 			continue;               /* empty positional: xl skips it */
 		} else if (!strcmp(item, "r") || !strcmp(item, "ro") || !strcmp(item, "w") ||
@@ -199,7 +192,7 @@ int disk_spec_parse(const char *spec, struct disk_spec *d, char *err, size_t err
 			rc = set_target(d, item, err, errlen);
 			have_target = true;
 		} else {
-			rc = fail(err, errlen, "'%s' is not an access mode, format or vdev, and the "
+			rc = fail_with(err, errlen, "'%s' is not an access mode, format or vdev, and the "
 				  "target is already '%s'", item, d->target);
 		}
 	}
@@ -207,9 +200,9 @@ int disk_spec_parse(const char *spec, struct disk_spec *d, char *err, size_t err
 	if (rc)
 		return -1;
 	if (!have_target)
-		return fail(err, errlen, "no target (image file or block device)");
+		return fail_with(err, errlen, "no target (image file or block device)");
 	if (!d->vdev[0])
-		return fail(err, errlen, "no vdev (e.g. xvda)");
+		return fail_with(err, errlen, "no vdev (e.g. xvda)");
 	if (d->cdrom)
 		d->readonly = true;
 	return 0;

@@ -6,15 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xenner/util.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int parse_mac(const char *v, uint8_t mac[6])
 {
@@ -44,7 +37,7 @@ static bool valid_ifname(const char *v)
 static int set_string(char *dst, size_t cap, const char *key, const char *v, char *err, size_t errlen)
 {
 	if (strlen(v) >= cap)
-		return fail(err, errlen, "%s: '%s' is too long (at most %zu bytes)", key, v, cap - 1);
+		return fail_with(err, errlen, "%s: '%s' is too long (at most %zu bytes)", key, v, cap - 1);
 	strcpy(dst, v);
 	return 0;
 }
@@ -53,44 +46,44 @@ static int item(struct nic_spec *n, char *key, char *v, char *err, size_t errlen
 {
 	if (!strcmp(key, "mac")) {
 		if (parse_mac(v, n->mac))
-			return fail(err, errlen, "mac: '%s' is not six hex octets like 00:16:3e:12:34:56", v);
+			return fail_with(err, errlen, "mac: '%s' is not six hex octets like 00:16:3e:12:34:56", v);
 		if (n->mac[0] & 1)
-			return fail(err, errlen, "mac: %s is a multicast address", v);
+			return fail_with(err, errlen, "mac: %s is a multicast address", v);
 		n->mac_given = true;
 		return 0;
 	}
 	if (!strcmp(key, "bridge") || !strcmp(key, "vifname") || !strcmp(key, "tap")) {
 		if (!valid_ifname(v))
-			return fail(err, errlen, "%s: '%s' is not a network interface name (1-15 bytes, no '/', ':' or spaces)", key, v);
+			return fail_with(err, errlen, "%s: '%s' is not a network interface name (1-15 bytes, no '/', ':' or spaces)", key, v);
 		strcpy(!strcmp(key, "bridge") ? n->bridge : n->ifname, v);
 		return 0;
 	}
 	if (!strcmp(key, "script"))
 		return *v ? set_string(n->script, sizeof(n->script), key, v, err, errlen)
-			  : fail(err, errlen, "script: empty");
+			  : fail_with(err, errlen, "script: empty");
 	if (!strcmp(key, "ip"))
 		return set_string(n->ip, sizeof(n->ip), key, v, err, errlen);
 	if (!strcmp(key, "type"))
 		return !strcmp(v, "vif") || !strcmp(v, "ioemu") ? 0
-			: fail(err, errlen, "type: '%s' is not vif or ioemu", v);
+			: fail_with(err, errlen, "type: '%s' is not vif or ioemu", v);
 	if (!strcmp(key, "model"))
 		return 0;       /* the emulated NIC of an HVM guest: nothing for PV, as xl */
 	if (!strcmp(key, "backend"))
 		return !strcmp(v, "0") || !strcmp(v, "Domain-0") ? 0
-			: fail(err, errlen, "backend: '%s': xenner itself is the only backend (0)", v);
+			: fail_with(err, errlen, "backend: '%s': xenner itself is the only backend (0)", v);
 	if (!strcmp(key, "mtu")) {
 		char *end;
 		unsigned long m = strtoul(v, &end, 10);
 		if (!*v || *end || m < 68 || m > 65535)
-			return fail(err, errlen, "mtu: '%s' is not a number from 68 to 65535", v);
+			return fail_with(err, errlen, "mtu: '%s' is not a number from 68 to 65535", v);
 		n->mtu = (unsigned)m;
 		return 0;
 	}
 	if (!strcmp(key, "rate") || !strcmp(key, "gatewaydev") || !strcmp(key, "accel") ||
 	    !strcmp(key, "forwarddev") || !strcmp(key, "devid") || !strcmp(key, "trusted") ||
 	    !strcmp(key, "untrusted") || !strcmp(key, "vlan") || !strcmp(key, "ip_hotplug"))
-		return fail(err, errlen, "%s: not supported by xenner", key);
-	return fail(err, errlen, "unknown key '%s'", key);
+		return fail_with(err, errlen, "%s: not supported by xenner", key);
+	return fail_with(err, errlen, "unknown key '%s'", key);
 }
 
 static char *trim(char *s)
@@ -107,10 +100,10 @@ int nic_spec_parse(const char *spec, struct nic_spec *n, char *err, size_t errle
 {
 	memset(n, 0, sizeof(*n));
 	if (strlen(spec) > 8192)
-		return fail(err, errlen, "too long");
+		return fail_with(err, errlen, "too long");
 	char *copy = strdup(spec), *save = NULL;
 	if (!copy)
-		return fail(err, errlen, "out of memory");
+		return fail_with(err, errlen, "out of memory");
 	int rc = 0;
 	for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
 		char *t = trim(tok);
@@ -118,7 +111,7 @@ int nic_spec_parse(const char *spec, struct nic_spec *n, char *err, size_t errle
 			continue;
 		char *eq = strchr(t, '=');
 		if (!eq) {
-			rc = fail(err, errlen, "'%s' is not KEY=VALUE", t);
+			rc = fail_with(err, errlen, "'%s' is not KEY=VALUE", t);
 			break;
 		}
 		*eq = '\0';

@@ -77,3 +77,12 @@ uint8_t *read_file(const char *path, size_t *size, size_t max, char *err, size_t
 	*size = got;
 	return buf;
 }
+
+int fail_with(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}

@@ -21,6 +21,9 @@ void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void *xzalloc(size_t size);
 
+/* Format a one-line reason into err[errlen] and return -1 (for parsers' error paths). */
+int fail_with(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /*
  * Read a whole file. Returns NULL and a reason ("No such file or directory",
  * "file too large") in err on failure.
