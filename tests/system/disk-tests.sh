@@ -13,7 +13,8 @@
 #   disk/fsck-after-write e2fsck -fn finds the image clean
 #   disk/host-checksums   the /new files, read out of the image with debugfs,
 #                         have the sums the guest printed on its console
-#   disk/read             a second boot reads every file back
+#   disk/read             a second boot reads every file back, through a loop
+#                         device on the image (a block device target)
 #   disk/read-only        with the disk given read-only (`...,xvda,r`) the
 #                         guest cannot write it and reads it...
 #   disk/ro-unchanged     ...and the image is byte for byte unchanged
@@ -105,8 +106,21 @@ steps() {
 		fail host-checksums "files in the image differ from what the guest wrote"
 	fi
 
-	rc=0; boot read "$img,xvda,w" "$work/read.log" || rc=$?
-	judge read read "$work/read.log" "$rc" || true
+	# The second boot reads through a block device (a loop device on the
+	# image): blkback's BLKGETSIZE64/BLKSSZGET and O_DIRECT path.
+	local loopdev
+	# (losetup -f then losetup DEV FILE: busybox's losetup has no --show)
+	loopdev=$(losetup -f 2>"$work/losetup.err") && losetup "$loopdev" "$img" 2>>"$work/losetup.err" ||
+		loopdev=
+	if [ -n "$loopdev" ] && [ -b "$loopdev" ]; then
+		rc=0; boot read "phy:$loopdev,xvda,w" "$work/read.log" || rc=$?
+		losetup -d "$loopdev" || true
+		judge read read "$work/read.log" "$rc" && echo "INFO: disk/read: through block device $loopdev"
+	else
+		echo "INFO: disk/read: no loop device ($(head -c 200 "$work/losetup.err")): reading the image file"
+		rc=0; boot read "$img,xvda,w" "$work/read.log" || rc=$?
+		judge read read "$work/read.log" "$rc" || true
+	fi
 
 	local before after
 	before=$(sha256sum <"$img")
@@ -207,7 +221,7 @@ fi
 
 echo "INFO: disk: host KVM is '$kind': running the disk tests inside the faithful-KVM test VM (tests/vm/xvm)"
 rc=0
-"$ROOT/tests/vm/xvm" --timeout $((5 * TIMEOUT + 120)) --memory 2048 --smp 2 \
+"$ROOT/tests/vm/xvm" --timeout $((5 * TIMEOUT + 120)) --memory 2048 --smp 2 --module loop \
 	--add "$XENNER:/xvm/xenner" --add "$(command -v bash):/bin/bash" \
 	--add "$(command -v e2fsck):/bin/e2fsck" --add "$(command -v debugfs):/bin/debugfs" \
 	--add "$HERE/disk-tests.sh:/xvm/system/disk-tests.sh" \

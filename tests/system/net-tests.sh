@@ -14,7 +14,9 @@
 #   net/rx           64 MiB from here arrive intact in the guest
 #   net/stats        xenner's --stats count the packets both ways, none refused,
 #                    over one queue
-#   net/cleanup      the TAP is gone when xenner exits; the namespace is removed
+#   net/bridge       a second vif (--nic bridge=xnb0, no name, no MAC) is
+#                    vif1.1 in that bridge, with a 00:16:3e MAC, and connects
+#   net/cleanup      the TAPs are gone when xenner exits; the namespace is removed
 #
 # Directly on a VMX/SVM host, else inside the faithful-KVM test VM (with the
 # tun module and the host's `ip`). Exit status 0 if all passed, else 1.
@@ -39,6 +41,7 @@ steps() {
 	mkdir -p /run/netns    # the test VM's initramfs has no /run yet
 	ip netns add "$ns" || { fail setup "ip netns add failed"; return; }
 	ip -n "$ns" link set lo up
+	ip -n "$ns" link add xnb0 type bridge || { fail setup "cannot create a bridge"; return; }
 	# The vif script, run like Xen's vif-bridge: $vif names the TAP.
 	cat >"$work/vif-up" <<-'EOS'
 	#!/bin/sh
@@ -50,7 +53,7 @@ steps() {
 	ip netns exec "$ns" "$XT" tcp-recv 5001 64 "$seed" >"$work/recv.out" 2>&1 &
 	local recv=$!
 	ip netns exec "$ns" "$XENNER" --kernel "$KERNEL" --ramdisk "$INITRAMFS" --memory 512 --stats \
-		--nic "vifname=xnt0,mac=$MAC,script=$work/vif-up" \
+		--nic "vifname=xnt0,mac=$MAC,script=$work/vif-up" --nic "bridge=xnb0" \
 		--extra "console=hvc0 quiet xenner.test.net=10.99.0.2,10.99.0.1 xenner.test.seed=$seed" \
 		>"$log" 2>&1 &
 	local pid=$! waited=0
@@ -62,6 +65,7 @@ steps() {
 	# (not `ip | grep -q`: under pipefail, ip's SIGPIPE would fail the check)
 	local addrs
 	addrs=$(ip -n "$ns" addr show xnt0 2>&1 || true)
+	echo "INFO: net/bridge-link: $(ip -n "$ns" -o link show vif1.1 2>&1)" >"$work/bridge"
 	if grep -q "^xnt0 $MAC" "$work/script-ran" 2>/dev/null && [[ $addrs == *10.99.0.1/24* ]]; then
 		pass script
 	else
@@ -113,8 +117,15 @@ steps() {
 	else
 		fail stats "xenner exited $rc; its counters: '${st:-none}'"
 	fi
-	if ip -n "$ns" link show xnt0 >/dev/null 2>&1; then
-		fail cleanup "xnt0 still exists after xenner exited"
+	local br
+	br=$(sed -n 's/^INFO: net\/bridge-link: //p' "$work/bridge" 2>/dev/null)
+	if [[ $br == *"master xnb0"* ]] && grep -q '^nic 1 (vif1.1): .*, 1 queue' "$log"; then
+		pass bridge
+	else
+		fail bridge "vif1.1: '${br:-not seen}'; $(grep -m1 '^nic 1' "$log" || echo 'no counters for nic 1')"
+	fi
+	if ip -n "$ns" link show xnt0 >/dev/null 2>&1 || ip -n "$ns" link show vif1.1 >/dev/null 2>&1; then
+		fail cleanup "xnt0 or vif1.1 still exists after xenner exited"
 	else
 		ip netns del "$ns" && pass cleanup || fail cleanup "ip netns del $ns failed"
 	fi
@@ -166,7 +177,7 @@ if [ "$kind" = vmx ] || [ "$kind" = svm ]; then
 fi
 echo "INFO: net: host KVM is '$kind': running the guest inside the faithful-KVM test VM (tests/vm/xvm)"
 rc=0
-"$ROOT/tests/vm/xvm" --timeout $((TIMEOUT + 180)) --memory 2048 --smp 2 --module tun \
+"$ROOT/tests/vm/xvm" --timeout $((TIMEOUT + 180)) --memory 2048 --smp 2 --module tun --module bridge \
 	--add "$XENNER:/xvm/xenner" --add "$(command -v bash):/bin/bash" --add "$IP:/xvm/ip" \
 	--add "$WORK/xt:/xvm/xt" --add "$HERE/net-tests.sh:/xvm/system/net-tests.sh" \
 	--add "$CLOUD:/xvm/kernels/vmlinuz-cloud" --add "$WORK/initramfs.cpio.gz:/xvm/initramfs.cpio.gz" -- \

@@ -53,8 +53,10 @@ steps() {
 
 	local out
 	out=$(timeout 20 xenstore-ls /local/domain/1 2>&1) || true
+	local vbd
+	vbd=$(grep -A12 '^ *51712 = ""' <<<"$out" || true)
 	if grep -q '^name = "xenner-guest"' <<<"$out" && grep -q '^ *target = "262144"' <<<"$out" &&
-		grep -A12 '^ *51712 = ""' <<<"$out" | grep -q '^ *state = "4"'; then
+		grep -q '^ *state = "4"' <<<"$vbd"; then
 		pass ls
 	else
 		fail ls "xenstore-ls /local/domain/1 lacks the name, memory target or a connected vbd"
