@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -22,15 +23,32 @@ void xb_say(const struct xb_device *x, const char *fmt, ...)
 
 int xb_printf(struct xb_device *x, const char *dir, const char *key, const char *fmt, ...)
 {
-	char path[200], val[256];
+	char path[200];
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(val, sizeof(val), fmt, ap);
+	int rc = xenbus_vprintf(x->h->xb, path, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(val))
-		return -E2BIG;
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xenbus_write(x->h->xb, path, val);
+	return rc;
+}
+
+int xb_frontend_queues(struct xb_device *x, unsigned max)
+{
+	long long n = xb_read_uint(x, x->fe, "multi-queue-num-queues", UINT32_MAX);
+	if (n == 0 || n > max) {
+		xb_say(x, "the frontend asks for %lld queues (1 to %u offered)", n, max);
+		return -EINVAL;
+	}
+	return n < 0 ? 1 : (int)n;
+}
+
+void xb_queue_dir(const struct xb_device *x, unsigned nr, unsigned i, char *dir, size_t cap)
+{
+	/* One queue: flat keys, even if multi-queue-num-queues says 1, as Linux's backends read them. */
+	if (nr <= 1)
+		snprintf(dir, cap, "%s", x->fe);
+	else
+		snprintf(dir, cap, "%s/queue-%u", x->fe, i);
 }
 
 long long xb_read_uint(struct xb_device *x, const char *dir, const char *key, unsigned long long max)

@@ -52,6 +52,10 @@ int xb_printf(struct xb_device *x, const char *dir, const char *key, const char 
 	__attribute__((format(printf, 4, 5)));
 /* The frontend's "<dir>/<key>" as a number in [0, max], or -1. */
 long long xb_read_uint(struct xb_device *x, const char *dir, const char *key, unsigned long long max);
+/* multi-queue-num-queues (absent: 1), checked against max; -EINVAL (said) if out of range. */
+int xb_frontend_queues(struct xb_device *x, unsigned max);
+/* Where queue i of nr keeps its keys: the frontend dir itself for one queue, else its queue-<i>. */
+void xb_queue_dir(const struct xb_device *x, unsigned nr, unsigned i, char *dir, size_t cap);
 /* Start watching the frontend's state; 0 or -errno. */
 int xb_watch_frontend(struct xb_device *x);
 /* Guest gone: stop watching, disconnect, Closed. */

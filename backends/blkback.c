@@ -62,8 +62,7 @@ struct blk_queue {
 };
 
 struct blk_disk {
-	struct xb_device x;             /* first: connect/disconnect get it */
-	struct backend_host *h;
+	struct xb_device x;             /* first: connect/disconnect get it; x.h is the host */
 	struct blk_disk_config cfg;
 	char target[4096];
 	char vdev[16];
@@ -103,7 +102,7 @@ static struct pgrant *pgrant_slot(struct blk_queue *q, grant_ref_t ref)
  */
 static void *seg_map(struct blk_queue *q, unsigned i, grant_ref_t ref, bool write)
 {
-	struct gnt_host *g = q->d->h->gnt;
+	struct gnt_host *g = q->d->x.h->gnt;
 	void *page;
 	q->transient[i] = false;
 	if (q->pgrants) {
@@ -126,7 +125,7 @@ static void *seg_map(struct blk_queue *q, unsigned i, grant_ref_t ref, bool writ
 static void seg_unmap(struct blk_queue *q, unsigned i, grant_ref_t ref, bool write)
 {
 	if (q->transient[i])
-		gnt_unmap(q->d->h->gnt, ref, write);
+		gnt_unmap(q->d->x.h->gnt, ref, write);
 }
 
 static void pgrants_release(struct blk_queue *q)
@@ -135,7 +134,7 @@ static void pgrants_release(struct blk_queue *q)
 		return;
 	for (unsigned i = 0; i < BLK_PGRANT_SLOTS; i++)
 		if (q->pgrants[i].page)
-			gnt_unmap(q->d->h->gnt, q->pgrants[i].ref, true);
+			gnt_unmap(q->d->x.h->gnt, q->pgrants[i].ref, true);
 	free(q->pgrants);
 	q->pgrants = NULL;
 	q->nr_pgrants = 0;
@@ -201,13 +200,13 @@ static int load_segs(struct blk_queue *q, const struct blk_req *r)
 	}
 	for (unsigned p = 0; p < r->nr_indirect; p++) {
 		void *page;
-		if (gnt_map(q->d->h->gnt, r->indirect_gref[p], false, &page) != GNTST_okay)
+		if (gnt_map(q->d->x.h->gnt, r->indirect_gref[p], false, &page) != GNTST_okay)
 			return BLKIF_RSP_ERROR;
 		unsigned first = p * BLK_SEGS_PER_INDIRECT_PAGE;
 		unsigned n = r->nr_segs - first < BLK_SEGS_PER_INDIRECT_PAGE ? r->nr_segs - first
 									     : BLK_SEGS_PER_INDIRECT_PAGE;
 		blk_segs_from_indirect(page, 0, n, q->segs + first);
-		gnt_unmap(q->d->h->gnt, r->indirect_gref[p], false);
+		gnt_unmap(q->d->x.h->gnt, r->indirect_gref[p], false);
 	}
 	return BLKIF_RSP_OKAY;
 }
@@ -362,7 +361,7 @@ static void *queue_thread(void *arg)
 	struct blk_queue *q = arg;
 	while (!q->ev.stop) {
 		if (process_ring(q))
-			q->d->h->notify(q->d->h->host, q->ev.dom0_port);
+			q->d->x.h->notify(q->d->x.h->host, q->ev.dom0_port);
 		be_queue_wait(&q->ev, -1, 1000);
 	}
 	return NULL;
@@ -375,7 +374,7 @@ static void queue_disconnect(struct blk_queue *q)
 	be_queue_stop(&q->d->x, &q->ev);
 	pgrants_release(q);
 	if (q->sring) {
-		gnt_unmap(q->d->h->gnt, q->ring_ref, true);
+		gnt_unmap(q->d->x.h->gnt, q->ring_ref, true);
 		q->sring = NULL;
 	}
 }
@@ -394,15 +393,11 @@ static void disconnect(struct blk_disk *d)
 static int queue_connect(struct blk_disk *d, struct blk_queue *q, const char *dir,
 			 const struct blkif_layout *l, bool persistent)
 {
-	struct backend_host *h = d->h;
-	char path[200];
-	snprintf(path, sizeof(path), "%s/ring-ref", dir);
-	long long ref = xenbus_read_uint(h->xb, path, UINT32_MAX);
-	snprintf(path, sizeof(path), "%s/event-channel", dir);
-	long long port = xenbus_read_uint(h->xb, path, UINT32_MAX);
+	struct backend_host *h = d->x.h;
+	long long ref = xb_read_uint(&d->x, dir, "ring-ref", UINT32_MAX);
+	long long port = xb_read_uint(&d->x, dir, "event-channel", UINT32_MAX);
 	if (ref < 0 || port < 0) {
-		snprintf(path, sizeof(path), "%s/ring-page-order", dir);
-		say(d, "%s: %s", dir, xenbus_read_uint(h->xb, path, 64) > 0
+		say(d, "%s: %s", dir, xb_read_uint(&d->x, dir, "ring-page-order", 64) > 0
 			? "multi-page rings are not supported (max-ring-page-order is not offered)"
 			: "ring-ref or event-channel missing or not a number");
 		return -EINVAL;
@@ -435,18 +430,17 @@ static int queue_connect(struct blk_disk *d, struct blk_queue *q, const char *di
 
 static unsigned max_queues(const struct blk_disk *d)
 {
-	unsigned n = d->h->nr_vcpus;
+	unsigned n = d->x.h->nr_vcpus;
 	return n < 1 ? 1 : n > BLK_MAX_QUEUES ? BLK_MAX_QUEUES : n;
 }
 
 /* Linux blkback's connect_ring() then connect(). */
 static int connect(struct blk_disk *d)
 {
-	struct xenbus *xb = d->h->xb;
 	char path[200];
 	snprintf(path, sizeof(path), "%s/protocol", d->x.fe);
-	char *proto = xenbus_read(xb, path);
-	const struct blkif_layout *l = d->h->guest_bits == 32 ? &blkif_layout_x86_32 : &blkif_layout_x86_64;
+	char *proto = xenbus_read(d->x.h->xb, path);
+	const struct blkif_layout *l = d->x.h->guest_bits == 32 ? &blkif_layout_x86_32 : &blkif_layout_x86_64;
 	if (proto && !(l = blkif_layout_find(proto))) {
 		say(d, "the frontend speaks protocol '%.64s', which is not %s or %s", proto,
 		    XEN_IO_PROTO_ABI_X86_64, XEN_IO_PROTO_ABI_X86_32);
@@ -454,22 +448,14 @@ static int connect(struct blk_disk *d)
 		return -EINVAL;
 	}
 	free(proto);
-	snprintf(path, sizeof(path), "%s/feature-persistent", d->x.fe);
-	bool persistent = xenbus_read_uint(xb, path, 1) == 1;
-	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", d->x.fe);
-	long long nq = xenbus_read_uint(xb, path, UINT32_MAX);
-	if (nq == 0 || nq > max_queues(d)) {
-		say(d, "the frontend asks for %lld queues (1 to %u offered)", nq, max_queues(d));
-		return -EINVAL;
-	}
-	d->nr_queues = nq < 0 ? 1 : (unsigned)nq;
+	bool persistent = xb_read_uint(&d->x, d->x.fe, "feature-persistent", 1) == 1;
+	int nq = xb_frontend_queues(&d->x, max_queues(d));
+	if (nq < 0)
+		return nq;
+	d->nr_queues = (unsigned)nq;
 	for (unsigned i = 0; i < d->nr_queues; i++) {
 		char dir[160];
-		/* One ring: flat keys, as Linux blkback reads them. */
-		if (nq <= 1)
-			snprintf(dir, sizeof(dir), "%s", d->x.fe);
-		else
-			snprintf(dir, sizeof(dir), "%s/queue-%u", d->x.fe, i);
+		xb_queue_dir(&d->x, d->nr_queues, i, dir, sizeof(dir));
 		int rc = queue_connect(d, &d->q[i], dir, l, persistent);
 		if (rc)
 			return rc;
@@ -478,15 +464,11 @@ static int connect(struct blk_disk *d)
 	if (d->nr_queues > d->st.queues)
 		d->st.queues = d->nr_queues;
 	/* connect(): what the frontend reads once we are Connected. */
-	snprintf(path, sizeof(path), "%s/sectors", d->x.be);
-	xenbus_printf(xb, path, "%" PRIu64, d->sectors);
-	snprintf(path, sizeof(path), "%s/info", d->x.be);
-	xenbus_printf(xb, path, "%u", (d->cfg.readonly ? VDISK_READONLY : 0) |
-				      (d->cfg.cdrom ? VDISK_CDROM | VDISK_REMOVABLE : 0));
-	snprintf(path, sizeof(path), "%s/sector-size", d->x.be);
-	xenbus_printf(xb, path, "%u", d->sector_size);
-	snprintf(path, sizeof(path), "%s/physical-sector-size", d->x.be);
-	xenbus_printf(xb, path, "%u", d->physical_sector_size);
+	xb_printf(&d->x, d->x.be, "sectors", "%" PRIu64, d->sectors);
+	xb_printf(&d->x, d->x.be, "info", "%u", (d->cfg.readonly ? VDISK_READONLY : 0) |
+						(d->cfg.cdrom ? VDISK_CDROM | VDISK_REMOVABLE : 0));
+	xb_printf(&d->x, d->x.be, "sector-size", "%u", d->sector_size);
+	xb_printf(&d->x, d->x.be, "physical-sector-size", "%u", d->physical_sector_size);
 	return 0;
 }
 
@@ -550,7 +532,7 @@ static int open_target(struct blk_disk *d, char *err, size_t errlen)
 /* libxl's disk nodes (libxl_disk.c: device_disk_add), as for a "phy" backend. */
 static int write_nodes(struct blk_disk *d)
 {
-	struct backend_host *h = d->h;
+	struct backend_host *h = d->x.h;
 	char fe_id[16], devid[16];
 	snprintf(fe_id, sizeof(fe_id), "%u", h->domid);
 	snprintf(devid, sizeof(devid), "%u", d->cfg.devid);
@@ -570,9 +552,7 @@ static int write_nodes(struct blk_disk *d)
 /* Linux blkback's probe and backend_changed(): what the frontend may use, then InitWait. */
 static void advertise(struct blk_disk *d)
 {
-	struct xenbus *xb = d->h->xb;
-	char path[200];
-#define ADV(key, ...) (snprintf(path, sizeof(path), "%s/" key, d->x.be), xenbus_printf(xb, path, __VA_ARGS__))
+#define ADV(key, ...) xb_printf(&d->x, d->x.be, key, __VA_ARGS__)
 	ADV("feature-max-indirect-segments", "%u", BLK_MAX_INDIRECT_SEGS);
 	ADV("multi-queue-max-queues", "%u", max_queues(d));
 	ADV("feature-flush-cache", "%d", 1);
@@ -596,7 +576,6 @@ struct blk_disk *blkback_create(struct backend_host *h, const struct blk_disk_co
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	d->h = h;
 	d->cfg = *cfg;
 	snprintf(d->target, sizeof(d->target), "%s", cfg->target);
 	snprintf(d->vdev, sizeof(d->vdev), "%s", cfg->vdev);

@@ -65,8 +65,7 @@ struct net_queue {
 };
 
 struct net_vif {
-	struct xb_device x;             /* first: connect/disconnect get it */
-	struct backend_host *h;
+	struct xb_device x;             /* first: connect/disconnect get it; x.h is the host */
 	unsigned devid;
 	uint8_t mac[6];
 	char ifname[IFNAMSIZ], bridge[IFNAMSIZ], script[4096], ip[256];
@@ -116,7 +115,7 @@ static void tx_respond(struct net_queue *q, const struct net_tx_pkt *pkt, int16_
 /* Gather the packet's data out of the granted pages; its length, or -1. */
 static long tx_copy(struct net_queue *q, const struct net_tx_pkt *pkt)
 {
-	struct gnt_host *g = q->v->h->gnt;
+	struct gnt_host *g = q->v->x.h->gnt;
 	uint32_t rest = 0;
 	for (unsigned i = 1; i < pkt->nr_data; i++)
 		rest += q->slots[pkt->data[i]].req.size;
@@ -270,12 +269,12 @@ static bool rx_deliver(struct net_queue *q)
 		struct netif_rx_response *r = &q->rx->ring[q->rx_rsp % RING_RX_SIZE].rsp;
 		void *page;
 		int16_t status;
-		if (failed || gnt_map(v->h->gnt, req.gref, true, &page) != GNTST_okay) {
+		if (failed || gnt_map(v->x.h->gnt, req.gref, true, &page) != GNTST_okay) {
 			failed = true;
 			status = NETIF_RSP_ERROR;
 		} else {
 			memcpy(page, q->rx_buf + at, n);
-			gnt_unmap(v->h->gnt, req.gref, true);
+			gnt_unmap(v->x.h->gnt, req.gref, true);
 			status = (int16_t)n;
 		}
 		at += n;
@@ -337,7 +336,7 @@ static void *queue_thread(void *arg)
 		}
 		if (q->notify) {
 			q->notify = false;
-			q->v->h->notify(q->v->h->host, q->ev.dom0_port);
+			q->v->x.h->notify(q->v->x.h->host, q->ev.dom0_port);
 		}
 		if (!did)
 			be_queue_wait(&q->ev, q->rx_pending ? -1 : q->tap_fd, 1000);
@@ -458,7 +457,7 @@ static int run_script(struct net_vif *v, const char *action, char *err, size_t e
 
 static void queue_disconnect(struct net_vif *v, struct net_queue *q)
 {
-	struct backend_host *h = v->h;
+	struct backend_host *h = v->x.h;
 	be_queue_stop(&v->x, &q->ev);
 	if (q->tx) {
 		gnt_unmap(h->gnt, q->tx_ref, true);
@@ -484,17 +483,12 @@ static void disconnect(struct net_vif *v)
 
 static int queue_connect(struct net_vif *v, struct net_queue *q, const char *dir)
 {
-	struct backend_host *h = v->h;
-	char path[200];
-	snprintf(path, sizeof(path), "%s/tx-ring-ref", dir);
-	long long tx = xenbus_read_uint(h->xb, path, UINT32_MAX);
-	snprintf(path, sizeof(path), "%s/rx-ring-ref", dir);
-	long long rx = xenbus_read_uint(h->xb, path, UINT32_MAX);
-	snprintf(path, sizeof(path), "%s/event-channel", dir);
-	long long port = xenbus_read_uint(h->xb, path, UINT32_MAX);
+	struct backend_host *h = v->x.h;
+	long long tx = xb_read_uint(&v->x, dir, "tx-ring-ref", UINT32_MAX);
+	long long rx = xb_read_uint(&v->x, dir, "rx-ring-ref", UINT32_MAX);
+	long long port = xb_read_uint(&v->x, dir, "event-channel", UINT32_MAX);
 	if (tx < 0 || rx < 0 || port < 0) {
-		snprintf(path, sizeof(path), "%s/event-channel-tx", dir);
-		say(v, "%s: %s", dir, xenbus_read_uint(h->xb, path, UINT32_MAX) >= 0
+		say(v, "%s: %s", dir, xb_read_uint(&v->x, dir, "event-channel-tx", UINT32_MAX) >= 0
 			? "split event channels are not offered (feature-split-event-channels)"
 			: "tx-ring-ref, rx-ring-ref or event-channel missing or not a number");
 		return -EINVAL;
@@ -540,7 +534,7 @@ static int queue_connect(struct net_vif *v, struct net_queue *q, const char *dir
 
 static unsigned max_queues(const struct net_vif *v)
 {
-	unsigned n = v->h->nr_vcpus;
+	unsigned n = v->x.h->nr_vcpus;
 	if (!v->tap_multi_queue)
 		return 1;
 	return n < 1 ? 1 : n > NET_MAX_QUEUES ? NET_MAX_QUEUES : n;
@@ -548,9 +542,7 @@ static unsigned max_queues(const struct net_vif *v)
 
 static bool fe_flag(struct net_vif *v, const char *key, bool dflt)
 {
-	char path[200];
-	snprintf(path, sizeof(path), "%s/%s", v->x.fe, key);
-	long long n = xenbus_read_uint(v->h->xb, path, 1);
+	long long n = xb_read_uint(&v->x, v->x.fe, key, 1);
 	return n < 0 ? dflt : n == 1;
 }
 
@@ -570,13 +562,9 @@ static int vif_connect(struct net_vif *v)
 	v->fe_gso6 = fe_flag(v, "feature-gso-tcpv6", false);
 	v->fe_csum = !fe_flag(v, "feature-no-csum-offload", false);
 	v->fe_ipv6_csum = fe_flag(v, "feature-ipv6-csum-offload", false);
-	char path[200];
-	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", v->x.fe);
-	long long nq = xenbus_read_uint(v->h->xb, path, UINT32_MAX);
-	if (nq == 0 || nq > max_queues(v)) {
-		say(v, "the frontend asks for %lld queues (1 to %u offered)", nq, max_queues(v));
-		return -EINVAL;
-	}
+	int nq = xb_frontend_queues(&v->x, max_queues(v));
+	if (nq < 0)
+		return nq;
 	/* What the TAP may hand us: only what the frontend can take. */
 	unsigned off = 0;
 	if (v->fe_csum && v->fe_ipv6_csum) {
@@ -588,14 +576,10 @@ static int vif_connect(struct net_vif *v)
 	}
 	if (ioctl(v->tap_fd, TUNSETOFFLOAD, off) < 0)
 		say(v, "TUNSETOFFLOAD %#x: %s", off, strerror(errno));
-	v->nr_queues = nq < 0 ? 1 : (unsigned)nq;
+	v->nr_queues = (unsigned)nq;
 	for (unsigned i = 0; i < v->nr_queues; i++) {
 		char dir[160];
-		/* One queue: flat keys, even if multi-queue-num-queues says 1 (netif.h). */
-		if (nq <= 1)
-			snprintf(dir, sizeof(dir), "%s", v->x.fe);
-		else
-			snprintf(dir, sizeof(dir), "%s/queue-%u", v->x.fe, i);
+		xb_queue_dir(&v->x, v->nr_queues, i, dir, sizeof(dir));
 		int rc = queue_connect(v, v->q[i], dir);
 		if (rc)
 			return rc;
@@ -621,7 +605,7 @@ static void net_disconnect(struct xb_device *x)
 /* libxl's vif nodes (libxl_nic.c), then Linux netback's probe: features, InitWait. */
 static int write_nodes(struct net_vif *v)
 {
-	struct backend_host *h = v->h;
+	struct backend_host *h = v->x.h;
 	char fe_id[16], handle[16], mac[18];
 	snprintf(fe_id, sizeof(fe_id), "%u", h->domid);
 	snprintf(handle, sizeof(handle), "%u", v->devid);
@@ -651,9 +635,7 @@ static int write_nodes(struct net_vif *v)
 
 static void advertise(struct net_vif *v)
 {
-	struct xenbus *xb = v->h->xb;
-	char path[200];
-#define ADV(key, ...) (snprintf(path, sizeof(path), "%s/" key, v->x.be), xenbus_printf(xb, path, __VA_ARGS__))
+#define ADV(key, ...) xb_printf(&v->x, v->x.be, key, __VA_ARGS__)
 	ADV("feature-sg", "%d", 1);
 	ADV("feature-gso-tcpv4", "%d", 1);
 	ADV("feature-gso-tcpv6", "%d", 1);
@@ -675,7 +657,6 @@ struct net_vif *netback_create(struct backend_host *h, const struct net_vif_conf
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	v->h = h;
 	v->devid = cfg->devid;
 	memcpy(v->mac, cfg->mac, 6);
 	v->mtu = cfg->mtu;

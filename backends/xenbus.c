@@ -182,16 +182,22 @@ int xenbus_write(struct xenbus *xb, const char *path, const char *value)
 	return xs_write(xb->c, 0, path, value, strlen(value));
 }
 
-int xenbus_printf(struct xenbus *xb, const char *path, const char *fmt, ...)
+int xenbus_vprintf(struct xenbus *xb, const char *path, const char *fmt, va_list ap)
 {
 	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -E2BIG;
 	return xenbus_write(xb, path, buf);
+}
+
+int xenbus_printf(struct xenbus *xb, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = xenbus_vprintf(xb, path, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int xenbus_rm(struct xenbus *xb, const char *path)

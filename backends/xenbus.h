@@ -2,6 +2,7 @@
 #ifndef BACKENDS_XENBUS_H
 #define BACKENDS_XENBUS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include "backends/xenstore.h"
 
@@ -31,6 +32,7 @@ long long xenbus_read_uint(struct xenbus *xb, const char *path, unsigned long lo
 int xenbus_write(struct xenbus *xb, const char *path, const char *value);
 int xenbus_printf(struct xenbus *xb, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int xenbus_vprintf(struct xenbus *xb, const char *path, const char *fmt, va_list ap);
 int xenbus_rm(struct xenbus *xb, const char *path);
 
 #endif
