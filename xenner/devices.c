@@ -31,7 +31,7 @@ static unsigned nr_vifs;
 static struct termios saved_termios;
 static bool termios_saved;
 
-static void console_event(struct vm *vm, void *opaque)
+static void console_event(void *vm)
 {
 	if (console_process(&console))
 		events_notify_guest(vm, HOST_CONSOLE_PORT);
@@ -42,15 +42,13 @@ static void console_input_ready(struct vm *vm)
 	ssize_t n = console_read_input(&console, vm->input_fd);
 	if (n == 0 && console_input_room(&console))
 		vm->input_fd = -1;              /* end of input */
-	console_event(vm, NULL);
+	console_event(vm);
 }
 
-static void store_event(struct vm *vm, void *opaque)
+static void store_event(void *vm)
 {
 	if (xs_ring_process(&store_ring))
 		events_notify_guest(vm, HOST_STORE_PORT);
-	/* The guest's writes may have fired the backends' watches. */
-	xenbus_dispatch(xenbus);
 }
 
 static void store_kick(void *opaque)
@@ -58,11 +56,15 @@ static void store_kick(void *opaque)
 	events_notify_guest(opaque, HOST_STORE_PORT);
 }
 
-/* Output that could not be written yet, or watch events from elsewhere. */
+/*
+ * After every round of the event thread (doorbells, fds): output that
+ * could not be written yet, and the backends' watch events that the
+ * round's xenstore traffic (the guest's ring, socket clients) fired.
+ */
 static void devices_poll(struct vm *vm)
 {
 	if (console.out_blocked)
-		console_event(vm, NULL);
+		console_event(vm);
 	if (xs_server)
 		xs_server_flush(xs_server);
 	xenbus_dispatch(xenbus);
@@ -70,41 +72,14 @@ static void devices_poll(struct vm *vm)
 
 /* ------------------------------------------------- fds the xenstore socket watches */
 
-static struct fd_cb {
-	int fd;
-	void (*fn)(void *arg);
-	void *arg;
-} fd_cbs[XS_SOCKET_MAX_CLIENTS + 1];
-
-static void fd_trampoline(struct vm *vm, void *opaque)
-{
-	struct fd_cb *cb = opaque;
-	if (!cb->fn)
-		return;
-	cb->fn(cb->arg);
-	/* A client's writes may have fired the backends' watches, or the guest's. */
-	xenbus_dispatch(xenbus);
-}
-
 static int loop_watch(void *loop, int fd, void (*fn)(void *), void *arg)
 {
-	for (unsigned i = 0; i < sizeof(fd_cbs) / sizeof(fd_cbs[0]); i++)
-		if (!fd_cbs[i].fn) {
-			fd_cbs[i] = (struct fd_cb){ fd, fn, arg };
-			int rc = events_watch_fd(fd, fd_trampoline, &fd_cbs[i]);
-			if (rc)
-				fd_cbs[i].fn = NULL;
-			return rc;
-		}
-	return -EMFILE;
+	return events_watch_fd(fd, fn, arg);
 }
 
 static void loop_unwatch(void *loop, int fd)
 {
 	events_unwatch_fd(fd);
-	for (unsigned i = 0; i < sizeof(fd_cbs) / sizeof(fd_cbs[0]); i++)
-		if (fd_cbs[i].fn && fd_cbs[i].fd == fd)
-			fd_cbs[i].fn = NULL;
 }
 
 /* ------------------------------------------------- what backends use of us */
@@ -119,27 +94,11 @@ static void host_unbind(void *host, unsigned dom0_port)
 	events_unbind(host, dom0_port);
 }
 
-static struct {
-	void (*fn)(void *arg);
-	void *arg;
-} port_cb[HOST_EVTCHN_PORTS];
-
-static void port_trampoline(struct vm *vm, void *opaque)
-{
-	unsigned port = (unsigned)(uintptr_t)opaque;
-	if (port_cb[port].fn)
-		port_cb[port].fn(port_cb[port].arg);
-}
-
 static void host_on_port(void *host, unsigned dom0_port, void (*fn)(void *), void *arg)
 {
 	if (dom0_port >= HOST_EVTCHN_PORTS)
 		return;
-	events_register(dom0_port, NULL, NULL);
-	port_cb[dom0_port].fn = fn;
-	port_cb[dom0_port].arg = arg;
-	if (fn)
-		events_register(dom0_port, port_trampoline, (void *)(uintptr_t)dom0_port);
+	events_register(dom0_port, fn, arg);
 }
 
 static void host_notify(void *host, unsigned dom0_port)
@@ -263,7 +222,7 @@ static void console_terminal_input(struct vm *vm)
 void devices_setup(struct vm *vm, const struct devices_info *d)
 {
 	console_init(&console, d->console_page, STDOUT_FILENO);
-	events_register(HOST_CONSOLE_PORT, console_event, NULL);
+	events_register(HOST_CONSOLE_PORT, console_event, vm);
 	console_terminal_input(vm);
 
 	store = xs_store_new();
@@ -284,7 +243,7 @@ void devices_setup(struct vm *vm, const struct devices_info *d)
 		die("xenstore: cannot write the domain's nodes: %s", strerror(-rc));
 	if (xs_ring_init(&store_ring, store, d->domid, d->store_page, store_kick, vm))
 		die("xenstore: out of memory");
-	events_register(HOST_STORE_PORT, store_event, NULL);
+	events_register(HOST_STORE_PORT, store_event, vm);
 	xenbus = xenbus_new(store);
 	if (!xenbus)
 		die("xenstore: out of memory");

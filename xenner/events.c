@@ -25,7 +25,7 @@
 #define HOST_NOTIFY_GSI 24
 
 struct port_handler {
-	void (*fn)(struct vm *vm, void *opaque);
+	void (*fn)(void *opaque);
 	void *opaque;
 };
 
@@ -35,12 +35,12 @@ static struct port_handler handlers[HOST_EVTCHN_PORTS];
 #define MAX_WATCHED_FDS 64
 static struct watched_fd {
 	int fd;
-	void (*fn)(struct vm *vm, void *opaque);
+	void (*fn)(void *opaque);
 	void *opaque;
 } watched[MAX_WATCHED_FDS];
 static unsigned nr_watched;
 
-void events_register(unsigned port, void (*fn)(struct vm *, void *), void *opaque)
+void events_register(unsigned port, void (*fn)(void *), void *opaque)
 {
 	if (port >= HOST_EVTCHN_PORTS)
 		die("internal error: event port %u out of range", port);
@@ -49,7 +49,7 @@ void events_register(unsigned port, void (*fn)(struct vm *, void *), void *opaqu
 }
 
 /* Event thread only (or before it starts). */
-int events_watch_fd(int fd, void (*fn)(struct vm *, void *), void *opaque)
+int events_watch_fd(int fd, void (*fn)(void *), void *opaque)
 {
 	for (unsigned i = 0; i < nr_watched; i++)
 		if (watched[i].fd == fd) {
@@ -206,9 +206,9 @@ static void drain_doorbells(struct vm *vm)
 		while (bits) {
 			unsigned port = w * 64 + (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
-			void (*fn)(struct vm *, void *) = __atomic_load_n(&handlers[port].fn, __ATOMIC_ACQUIRE);
+			void (*fn)(void *) = __atomic_load_n(&handlers[port].fn, __ATOMIC_ACQUIRE);
 			if (fn)
-				fn(vm, __atomic_load_n(&handlers[port].opaque, __ATOMIC_ACQUIRE));
+				fn(__atomic_load_n(&handlers[port].opaque, __ATOMIC_ACQUIRE));
 		}
 	}
 }
@@ -295,7 +295,7 @@ static void *event_thread(void *arg)
 			vm->input_fn(vm);
 		for (unsigned i = 0; n > 0 && i < nw; i++)
 			if ((p[2 + i].revents & (POLLIN | POLLHUP | POLLERR)) && still_watched(&w[i]))
-				w[i].fn(vm, w[i].opaque);       /* an earlier handler may have dropped it */
+				w[i].fn(w[i].opaque);       /* an earlier handler may have dropped it */
 		if (vm->poll_fn)
 			vm->poll_fn(vm);        /* retries, e.g. console output that blocked */
 		timer_watchdog(vm);

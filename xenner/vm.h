@@ -87,10 +87,11 @@ void events_setup(struct vm *vm);
 void events_start(struct vm *vm);
 /* Stop the event thread (within its 100 ms poll): the guest is gone. */
 void events_stop(struct vm *vm);
-void events_register(unsigned port, void (*fn)(struct vm *, void *), void *opaque);
+/* Run fn(opaque) on the event thread when the guest signals dom0 port port (fn NULL: none). */
+void events_register(unsigned port, void (*fn)(void *), void *opaque);
 void events_notify_guest(struct vm *vm, unsigned port);
 /* Watch fd for input on the event thread (event thread or before it starts). -EMFILE if full. */
-int events_watch_fd(int fd, void (*fn)(struct vm *, void *), void *opaque);
+int events_watch_fd(int fd, void (*fn)(void *), void *opaque);
 void events_unwatch_fd(int fd);
 /*
  * Bind a new dom0 port to the guest's port guest_port, which the guest
