@@ -12,6 +12,7 @@
 #include "backends/blkback.h"
 #include "backends/blkif_req.h"
 #include "backends/xenstore.h"
+#include "fake_guest.h"
 #include <xen/io/xenbus.h>
 
 /*
@@ -21,67 +22,13 @@
  * exercised too), and its event channel is a counter. blkback runs for real:
  * its I/O thread serves the ring while the test waits for responses.
  */
-#define DOMID 1
-#define RAM_FRAMES 64
-#define STUB_FIRST RAM_FRAMES
-#define MAX_MFN (RAM_FRAMES + 1)
 #define RING_MFN 1
-#define GUEST_PORT 5
 
-static uint8_t ram[RAM_FRAMES][4096] __attribute__((aligned(4096)));
-static uint8_t stub[4096] __attribute__((aligned(4096)));
-static grant_entry_v1_t *table = (grant_entry_v1_t *)(void *)stub;
-static struct host_page hp;
-static struct frame_info frames[MAX_MFN];
-static struct gnt_host g;
-static struct xs_store *store;
-static struct xs_conn *guest;
-static struct backend_host host;
 static struct blk_disk *disk;
 static char image[64];
-static int notified, bound, unbound;
-static void (*kick_fn)(void *);
-static void *kick_arg;
 static const struct blkif_layout *L;
 static RING_IDX req_prod;
 static unsigned setup_vcpus = 1;
-
-static void *ram_ptr(void *opaque, uint64_t mfn)
-{
-	return mfn < RAM_FRAMES ? ram[mfn] : NULL;
-}
-
-static int fake_bind(void *h, unsigned guest_port, unsigned *dom0_port)
-{
-	if (guest_port != GUEST_PORT && guest_port != GUEST_PORT + 1)
-		return -22;
-	bound++;
-	*dom0_port = 100 + guest_port;
-	return 0;
-}
-
-static void fake_unbind(void *h, unsigned dom0_port)
-{
-	unbound++;
-}
-
-static void fake_on_port(void *h, unsigned dom0_port, void (*fn)(void *), void *arg)
-{
-	kick_fn = fn;
-	kick_arg = arg;
-}
-
-static void fake_notify(void *h, unsigned dom0_port)
-{
-	__atomic_add_fetch(&notified, 1, __ATOMIC_SEQ_CST);
-}
-
-static void grant(grant_ref_t ref, uint32_t frame, bool readonly)
-{
-	table[ref].domid = 0;
-	table[ref].frame = frame;
-	table[ref].flags = GTF_permit_access | (readonly ? GTF_readonly : 0);
-}
 
 static int guest_write(const char *path, const char *value)
 {
@@ -118,35 +65,8 @@ static int setup(bool readonly, const char *protocol)
 		blkback_destroy(disk);
 		disk = NULL;
 	}
-	if (host.xb)
-		xenbus_free(host.xb);
-	if (guest)
-		xs_conn_free(guest);
-	if (store)
-		xs_store_free(store);
-	gnt_host_destroy(&g);
-	memset(&hp, 0, sizeof(hp));
-	memset(stub, 0, sizeof(stub));
-	memset(ram, 0, sizeof(ram));
-	for (unsigned i = 0; i < MAX_MFN; i++)
-		frames[i] = (struct frame_info){ i < RAM_FRAMES ? FRAME_GUEST : 0, 0 };
-	g = (struct gnt_host){
-		.hp = &hp, .frames = frames, .max_mfn = MAX_MFN, .mfn_to_host = ram_ptr,
-		.stub = stub, .stub_mfn = STUB_FIRST, .stub_frames = 1,
-	};
-	if (gnt_host_init(&g))
+	if (fake_guest_reset(setup_vcpus))
 		return -1;
-	hp.gnttab_mfn[0] = STUB_FIRST;
-	hp.gnttab_nr_frames = 1;
-	store = xs_store_new();
-	guest = xs_conn_new(store, DOMID, NULL, NULL);
-	host = (struct backend_host){
-		.xb = xenbus_new(store), .gnt = &g, .domid = DOMID, .guest_bits = 64, .nr_vcpus = setup_vcpus,
-		.bind = fake_bind, .unbind = fake_unbind, .on_port = fake_on_port,
-		.notify = fake_notify,
-	};
-	notified = bound = unbound = 0;
-	kick_fn = NULL;
 	req_prod = 0;
 
 	snprintf(image, sizeof(image), "/tmp/test_blkback.XXXXXX");
@@ -545,9 +465,6 @@ int main(void)
 	RUN(targets_that_are_not_disks_are_refused);
 	if (disk)
 		blkback_destroy(disk);
-	xenbus_free(host.xb);
-	xs_conn_free(guest);
-	xs_store_free(store);
-	gnt_host_destroy(&g);
+	fake_guest_free();
 	return check_done();
 }

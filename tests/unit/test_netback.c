@@ -21,6 +21,7 @@
 #define xen_wmb() __sync_synchronize()
 #include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
+#include "fake_guest.h"
 
 /*
  * The frontend is this test (guest RAM an array, its grant table a page,
@@ -31,63 +32,15 @@
  * the frontend's RX buffers. Needs root and /dev/net/tun; without them the
  * cases are skipped, saying why.
  */
-#define DOMID 1
-#define RAM_FRAMES 64
-#define STUB_FIRST RAM_FRAMES
-#define MAX_MFN (RAM_FRAMES + 1)
 #define TX_MFN 1
 #define RX_MFN 2
-#define GUEST_PORT 5
 #define IFNAME "tnb0"
 
-static uint8_t ram[RAM_FRAMES][4096] __attribute__((aligned(4096)));
-static uint8_t stub[4096] __attribute__((aligned(4096)));
-static grant_entry_v1_t *table = (grant_entry_v1_t *)(void *)stub;
-static struct host_page hp;
-static struct frame_info frames[MAX_MFN];
-static struct gnt_host g;
-static struct xs_store *store;
-static struct xs_conn *guest;
-static struct backend_host host;
 static struct net_vif *vif;
-static void (*kick_fn)(void *);
-static void *kick_arg;
 static int pkt = -1;                    /* packet socket on the TAP */
 static netif_tx_front_ring_t tx;
 static netif_rx_front_ring_t rx;
 static const uint8_t MAC[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
-
-static void *ram_ptr(void *opaque, uint64_t mfn)
-{
-	return mfn < RAM_FRAMES ? ram[mfn] : NULL;
-}
-
-static int fake_bind(void *h, unsigned guest_port, unsigned *dom0_port)
-{
-	*dom0_port = 100 + guest_port;
-	return guest_port == GUEST_PORT ? 0 : -22;
-}
-
-static void fake_unbind(void *h, unsigned dom0_port)
-{
-}
-
-static void fake_on_port(void *h, unsigned dom0_port, void (*fn)(void *), void *arg)
-{
-	kick_fn = fn;
-	kick_arg = arg;
-}
-
-static void fake_notify(void *h, unsigned dom0_port)
-{
-}
-
-static void grant(grant_ref_t ref, uint32_t frame, bool readonly)
-{
-	table[ref].domid = 0;
-	table[ref].frame = frame;
-	table[ref].flags = GTF_permit_access | (readonly ? GTF_readonly : 0);
-}
 
 static void fe_write(const char *key, const char *value)
 {
@@ -112,29 +65,8 @@ static int setup(unsigned mtu)
 	if (pkt >= 0)
 		close(pkt);
 	pkt = -1;
-	if (host.xb)
-		xenbus_free(host.xb);
-	if (guest)
-		xs_conn_free(guest);
-	if (store)
-		xs_store_free(store);
-	gnt_host_destroy(&g);
-	memset(&hp, 0, sizeof(hp));
-	memset(stub, 0, sizeof(stub));
-	memset(ram, 0, sizeof(ram));
-	for (unsigned i = 0; i < MAX_MFN; i++)
-		frames[i] = (struct frame_info){ i < RAM_FRAMES ? FRAME_GUEST : 0, 0 };
-	g = (struct gnt_host){ .hp = &hp, .frames = frames, .max_mfn = MAX_MFN, .mfn_to_host = ram_ptr,
-			       .stub = stub, .stub_mfn = STUB_FIRST, .stub_frames = 1 };
-	if (gnt_host_init(&g))
+	if (fake_guest_reset(1))
 		return -1;
-	hp.gnttab_mfn[0] = STUB_FIRST;
-	hp.gnttab_nr_frames = 1;
-	store = xs_store_new();
-	guest = xs_conn_new(store, DOMID, NULL, NULL);
-	host = (struct backend_host){ .xb = xenbus_new(store), .gnt = &g, .domid = DOMID, .guest_bits = 64,
-				      .nr_vcpus = 1, .bind = fake_bind, .unbind = fake_unbind,
-				      .on_port = fake_on_port, .notify = fake_notify };
 	struct net_vif_config cfg = { .devid = 0, .ifname = IFNAME, .mtu = mtu };
 	memcpy(cfg.mac, MAC, 6);
 	char err[256];
@@ -330,9 +262,6 @@ int main(void)
 		netback_destroy(vif);
 	if (pkt >= 0)
 		close(pkt);
-	xenbus_free(host.xb);
-	xs_conn_free(guest);
-	xs_store_free(store);
-	gnt_host_destroy(&g);
+	fake_guest_free();
 	return check_done();
 }
