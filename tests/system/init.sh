@@ -227,10 +227,11 @@ param() {
 			cmdline_error "xenner.test.netmib=$_v is not a size in MiB (1-4096)"
 		fi ;;
 	seed)
-		if uint "$_v" 9; then
+		# The range of guest-helper.c's seed.
+		if uint "$_v" 10 && [ "$_v" -le 1073741824 ]; then
 			seed=$_v
 		else
-			cmdline_error "xenner.test.seed=$_v is not a number"
+			cmdline_error "xenner.test.seed=$_v is not a number (0-1073741824)"
 		fi ;;
 	idle)
 		if uint "$_v" 5; then

@@ -21,8 +21,7 @@
 # Directly on a VMX/SVM host, else inside the faithful-KVM test VM (with the
 # tun module and the host's `ip`). Exit status 0 if all passed, else 1.
 #   --vcpus N    guest vCPUs (default 1; with 2, netfront uses two queues and
-#                net/stats expects them: the reproducer for docs/architecture.md,
-#                "Known problems")
+#                net/stats expects them)
 #   --repeat N   run the whole sequence N times in the same test VM
 #   (inside the VM: net-tests.sh --steps XENNER VMLINUZ INITRAMFS XT TIMEOUT VCPUS REPEAT)
 set -euo pipefail
@@ -111,8 +110,7 @@ steps() {
 	fi
 	local st
 	st=$(grep -m1 '^nic 0 (xnt0):' "$log" || true)
-	# Linux's netfront uses one queue per vCPU (make check: one vCPU; see
-	# docs/architecture.md, "Known problems").
+	# Linux's netfront uses one queue per vCPU (make check: one vCPU).
 	if [[ $st =~ guest\ sent\ ([0-9]+)\ packets\ \([0-9]+\ bytes,\ 0\ refused.*received\ ([0-9]+)\ \([0-9]+\ bytes,\ 0\ failed.*,\ ([0-9]+)\ queue ]] &&
 		[ "${BASH_REMATCH[1]}" -gt 1000 ] && [ "${BASH_REMATCH[2]}" -gt 1000 ] &&
 		[ "${BASH_REMATCH[3]}" = "$(( VCPUS > 4 ? 4 : VCPUS ))" ] && [ "$rc" = 0 ]; then
@@ -134,7 +132,9 @@ steps() {
 		ip netns del "$ns" && pass cleanup || fail cleanup "ip netns del $ns failed"
 	fi
 	if [ "$FAILED" = 1 ]; then
-		echo "    --- console and xenner's stderr ---"
+		echo "    --- the guest's verdicts ---"
+		grep -a '^FAIL: \|^PASS: ' "$log" | sed 's/^/    | /' || true
+		echo "    --- console and xenner's stderr (the end) ---"
 		sed 's/^/    | /' "$log" | tail -80
 	fi
 }
