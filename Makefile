@@ -1,5 +1,6 @@
 # xenner — top-level build. Run ./configure first.
-# Targets: all (xenner/xenner), check (all tests), demo (boot the default guest).
+# Targets: all (xenner/xenner), check (all tests), demo (boot the default guest),
+# fuzz (the libFuzzer targets for FUZZ_TIME seconds each).
 
 -include config.mk
 ifndef LIBFDT32
@@ -103,21 +104,53 @@ $(B)/tests/%: tests/unit/%.c $(SAN_OBJS) $(B)/host/stubs.o
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_OBJS) $(B)/host/stubs.o $(HOST_LIBS)
 
+# Fuzzing (tests/fuzz): libFuzzer targets built with clang, ASan and UBSan,
+# against the host library compiled with coverage. tests/run runs each for
+# a fixed number of iterations; `make fuzz` runs them longer on a kept corpus.
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -DXENNER_VERSION=\"$(XENNER_VERSION)\" -O1 -g -std=gnu11 -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Wno-gnu-variable-sized-type-not-at-end -D_GNU_SOURCE \
+	-D__XEN_INTERFACE_VERSION__=0x00040d00 -Iinclude -I. $(FUZZ_SAN)
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC-FUZZ $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+# An archive: each target links only the objects it uses.
+$(B)/fuzz/libxenner.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libxenner.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/libxenner.a $(HOST_LIBS)
+# The starting corpora, written at test time from the test image builders.
+$(B)/fuzz/seeds: tests/fuzz/seeds.c $(SAN_OBJS) $(B)/host/stubs.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_OBJS) $(B)/host/stubs.o $(HOST_LIBS)
+
 GUESTS :=
 -include tests/guests/guests.mk
 
 unit: $(UNIT_BINS)
 guests: $(GUESTS)
+fuzzers: $(FUZZ_BINS) $(B)/fuzz/seeds
 
-check: xenner/xenner unit guests
+check: xenner/xenner unit guests fuzzers
 	$(Q)tests/run
+
+# FUZZ_TIME seconds per target (default 300), corpus kept in build/fuzz/corpus.
+fuzz: fuzzers
+	$(Q)tests/fuzz/run --time $(or $(FUZZ_TIME),300) --keep-corpus
 
 demo: xenner/xenner guests
 	$(Q)tests/demo
 
 clean:
-	rm -rf $(B)/host $(B)/san $(B)/stub64 $(B)/stub32 $(B)/tests $(B)/guests \
-		$(B)/*.elf $(B)/*.bin xenner/xenner
+	rm -rf $(B)/host $(B)/san $(B)/stub64 $(B)/stub32 $(B)/tests $(B)/guests $(B)/fuzz/obj \
+		$(B)/fuzz/fuzz_* $(B)/fuzz/seeds $(B)/fuzz/libxenner.a $(B)/*.elf $(B)/*.bin xenner/xenner
 
-.PHONY: all check demo clean unit guests
+.PHONY: all check demo clean unit guests fuzzers fuzz
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
