@@ -13,6 +13,8 @@ stub_header:
 	.long __image_end - stub_header
 	.long __mem_end - stub_header
 	.long _start_ap - stub_header
+	.long __ro_end - stub_header
+	.long 0
 
 	.text
 /*

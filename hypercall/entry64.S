@@ -18,6 +18,8 @@ stub_header:
 	.long __image_end - stub_header
 	.long __mem_end - stub_header
 	.long _start_ap - stub_header
+	.long __ro_end - stub_header
+	.long 0
 
 	.text
 /* Host enters here in long mode on the stub's own page tables, %rdi = boot FDT. */

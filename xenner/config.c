@@ -31,6 +31,8 @@ static const struct config_key keys[] = {
 	  "give the guest its machine frames in a random order (testing)", 0, 0 },
 	{ "stats", KEY_FLAG, OFF(stats), "",
 	  "at exit, print how often the guest entered the stub, by cause", 0, 0 },
+	{ "check-integrity", KEY_FLAG, OFF(check_integrity), "",
+	  "at exit, check that the stub is intact and the guest mapped only its own frames (exit 5 if not)", 0, 0 },
 	{ "disk", KEY_DISK, OFF(disks), "SPEC",
 	  "a virtual disk, in xl's disk syntax (repeatable)", 0, 0 },
 	{ "nic", KEY_NIC, OFF(nics), "SPEC",

@@ -1,5 +1,6 @@
 /* domain.c — build a PV domain (pvboot + the stub) in a fresh KVM VM and run it. */
 #include "vm.h"
+#include "xenner/integrity.h"
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -45,9 +46,39 @@ static const struct stub_header *stub_image(unsigned bits, size_t *size)
 	*size = (size_t)(end - start);
 	if (*size < sizeof(*h) || h->magic != STUB_MAGIC || h->abi_version != STUB_ABI_VERSION ||
 	    h->bits != bits || h->image_size > h->mem_size || h->entry_offset >= *size ||
-	    h->ap_entry_offset >= *size)
+	    h->ap_entry_offset >= *size || h->ro_size > h->image_size)
 		die("internal error: the embedded %u-bit stub image is damaged", bits);
 	return h;
+}
+
+/*
+ * --check-integrity: with the vCPUs stopped, the host's own check that the
+ * stub is intact and that the guest's page and descriptor tables give it
+ * only its own frames (integrity.c). True if it found a violation.
+ */
+static bool check_integrity(struct vm *vm, const struct stub_header *sh)
+{
+	if (!vm_stop_vcpus(vm)) {
+		pr_err("integrity: a vCPU did not stop; not checked");
+		return true;
+	}
+	struct integrity_in in = {
+		.plan = &vm->plan, .stub = vm->stub, .image = (const uint8_t *)sh, .ro_size = sh->ro_size,
+		.mfn_to_host = vm_mfn_to_host, .opaque = vm,
+	};
+	struct integrity_report r;
+	char err[512];
+	if (integrity_check(&in, &r, err, sizeof(err))) {
+		pr_err("integrity: VIOLATION: %s", err);
+		return true;
+	}
+	fprintf(stderr, "xenner: integrity: ok: stub code and read-only data (%llu bytes) and its page tables "
+		"(%llu bytes) unchanged; M2P entries of %llu non-RAM frames invalid; guest tables "
+		"L1 %u, L2 %u, L3 %u, L4 %u (%llu entries) and %u descriptor frames map only what is the guest's\n",
+		(unsigned long long)r.ro_bytes, (unsigned long long)r.pt_bytes,
+		(unsigned long long)r.m2p_entries, r.tables[1], r.tables[2], r.tables[3], r.tables[4],
+		(unsigned long long)r.entries, r.desc_pages);
+	return false;
 }
 
 /* pfn -> mfn: machine order, or a seeded shuffle to catch MFN == PFN assumptions. */
@@ -278,5 +309,7 @@ int domain_run(const struct xenner_config *cfg)
 	devices_shutdown(vm);
 	if (cfg->stats)
 		stats_print(vm, stderr);
+	if (cfg->check_integrity && check_integrity(vm, sh))
+		status = EXIT_INTEGRITY;
 	return status;
 }

@@ -280,6 +280,8 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	__atomic_store_n(&v->running, true, __ATOMIC_SEQ_CST);
 	for (;;) {
+		if (__atomic_load_n(&v->vm->stop_request, __ATOMIC_SEQ_CST))
+			break;
 		if (v->vm->dump_request && !v->dumped) {
 			kvm_print_vcpu_state(v);
 			const struct shared_info *si =
@@ -316,14 +318,33 @@ static void *vcpu_thread(void *arg)
 				continue;
 			pr_err("vCPU %u: KVM_RUN: %s", v->id, strerror(errno));
 			vm_finish(v->vm, EXIT_DIED);
-			return NULL;
+			break;
 		}
 		v->exits++;
 		if (v->vm->cfg->trace & TRACE_EXITS)
 			trace_exit(v);
 		if (!handle_exit(v))
-			return NULL;
+			break;
 	}
+	__atomic_store_n(&v->running, false, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+bool vm_stop_vcpus(struct vm *vm)
+{
+	__atomic_store_n(&vm->stop_request, true, __ATOMIC_SEQ_CST);
+	for (int waited = 0; waited < 200; waited++) {
+		bool all = true;
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (__atomic_load_n(&vm->vcpus[i].running, __ATOMIC_SEQ_CST)) {
+				all = false;
+				pthread_kill(vm->vcpus[i].thread, SIGUSR1);
+			}
+		if (all)
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 void vcpu_start(struct vcpu *v)

@@ -55,6 +55,7 @@ struct vm {
 	bool done;
 	int exit_status;
 	volatile bool dump_request;     /* a signal asked every vCPU to print its state */
+	bool stop_request;              /* vm_stop_vcpus: every vCPU thread leaves its loop */
 };
 
 /* Host pointer for a machine frame, or NULL if it is not backed. */
@@ -81,6 +82,8 @@ void vm_finish(struct vm *vm, int status);
  * hung guest was), and the status is 128 + the signal number.
  */
 int vm_wait(struct vm *vm);
+/* Take every vCPU out of KVM_RUN for good (after vm_wait); false if one did not stop within 2 s. */
+bool vm_stop_vcpus(struct vm *vm);
 
 /* events.c */
 void events_setup(struct vm *vm);

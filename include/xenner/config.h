@@ -20,6 +20,7 @@ struct xenner_config {
 	char *host_kind;        /* --host-kind: override detection (testing) */
 	char *xenstore_socket;  /* --xenstore-socket PATH: serve xenstore to host tools there */
 	bool stats;             /* --stats: print stub-entry counts at exit */
+	bool check_integrity;   /* --check-integrity: the host's check of the stub and guest tables at exit */
 	unsigned nr_disks;      /* disk = [ ... ] (--disk SPEC, repeatable) */
 	struct disk_spec *disks;
 	unsigned nr_nics;       /* vif = [ ... ] (--nic SPEC, repeatable) */

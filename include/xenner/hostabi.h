@@ -11,7 +11,7 @@
 #include <stdint.h>
 #endif
 
-#define STUB_ABI_VERSION 4
+#define STUB_ABI_VERSION 5
 #define STUB_MAGIC 0x4255545352454e58   /* "XENRSTUB" little endian */
 
 /*
@@ -65,8 +65,10 @@ struct stub_header {
 	uint32_t image_size;     /* bytes in the file */
 	uint32_t mem_size;       /* bytes including bss, page aligned */
 	uint32_t ap_entry_offset; /* secondary vCPUs: %rdi/%edi = struct vcpu, stack set */
+	uint32_t ro_size;        /* bytes of code and read-only data from the start (never written) */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct stub_header) == 32, "stub_header layout");
+_Static_assert(sizeof(struct stub_header) == 40, "stub_header layout");
 #endif
 
 /*

@@ -13,6 +13,7 @@
 #define EXIT_CRASH      2
 #define EXIT_REBOOT     3
 #define EXIT_DIED       4
+#define EXIT_INTEGRITY  5       /* --check-integrity found the stub changed or a guest mapping it may not have */
 
 /* One line on stderr ("xenner: ..."), then exit(EXIT_SETUP). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -31,6 +31,7 @@
 #   PASS|FAIL: system/CFG/<check>        each in-guest check, re-emitted
 #   PASS|FAIL: system/CFG/poweroff       init finished its checks and the
 #                                        guest powered off: xenner exit 0
+#   PASS|FAIL: system/CFG/integrity      xenner's --check-integrity at exit
 #   PASS|FAIL: system/CFG/clock-vs-host  the guest clock at init start and
 #                                        end lies within the host's launch..exit
 #
@@ -156,7 +157,7 @@ run_boot() {
 	[ -z "$EXTRA_CMDLINE" ] || cmdline+=" $EXTRA_CMDLINE"
 	echo "$XENNER --kernel $KERNEL --ramdisk $INITRAMFS --memory $MEMORY --vcpus $VCPUS --extra '$cmdline'${XENNER_ARGS[*]:+ ${XENNER_ARGS[*]}}" > "$WORK/command.$1"
 	"$XENNER" --kernel "$KERNEL" --ramdisk "$INITRAMFS" --memory "$MEMORY" --vcpus "$VCPUS" \
-		--extra "$cmdline" ${XENNER_ARGS[@]+"${XENNER_ARGS[@]}"} >"$out" 2>"$err" </dev/null &
+		--extra "$cmdline" --check-integrity ${XENNER_ARGS[@]+"${XENNER_ARGS[@]}"} >"$out" 2>"$err" </dev/null &
 	XENNER_PID=$!
 	deadline=$((HOST_START_MS + TIMEOUT * 1000))
 	TIMED_OUT=0 LINGERED=0
@@ -285,6 +286,19 @@ else
 	else
 		pass poweroff
 	fi
+fi
+
+# integrity: xenner's own check at exit (--check-integrity): the stub
+# unchanged, every validated guest page table and descriptor frame giving
+# the guest only its own frames.
+if [ -z "$done_line" ] || [ "$TIMED_OUT" = 1 ] || [ "$LINGERED" = 1 ]; then
+	:       # the boot failed already; nothing was checked at a clean exit
+elif grep -q '^xenner: integrity: ok' "$WORK/stderr"; then
+	pass integrity
+elif grep -q '^xenner: integrity: not applicable' "$WORK/stderr"; then
+	echo "SKIP: $T/integrity: $(sed -n 's/^xenner: integrity: not applicable: //p' "$WORK/stderr" | head -n 1)"
+else
+	fail integrity "$(grep -m1 '^xenner: integrity' "$WORK/stderr" || echo 'no integrity report from xenner')"
 fi
 
 # clock-vs-host: the guest's wallclock at init start and end lies within the
