@@ -23,6 +23,7 @@ SECTIONS
 	} :text
 	.rodata : LOAD(.rodata) { *(.rodata .rodata.*) } :text
 	.note.Xen : LOAD(.note.Xen) { *(.note.Xen) } :text :note
+	_etext = .;		/* the end of code and read-only data */
 
 	. = ALIGN(4096);
 	.data : LOAD(.data) { *(.data .data.*) } :data
