@@ -20,8 +20,9 @@
 #
 # Directly on a VMX/SVM host, else inside the faithful-KVM test VM (with the
 # tun module and the host's `ip`). Exit status 0 if all passed, else 1.
-#   --vcpus N    guest vCPUs (default 1; with 2, netfront uses two queues and
-#                net/stats expects them)
+#   --vcpus N[,N] guest vCPUs (default 1; with 2, netfront uses two queues and
+#                the stats check expects them); a list runs the sequence for
+#                each, named net-Nvcpu/... for N > 1
 #   --repeat N   run the whole sequence N times in the same test VM
 #   (inside the VM: net-tests.sh --steps XENNER VMLINUZ INITRAMFS XT TIMEOUT VCPUS REPEAT)
 set -euo pipefail
@@ -30,8 +31,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 MAC=00:16:3e:5a:17:01
 FAILED=0
-pass() { echo "PASS: net/$1"; }
-fail() { echo "FAIL: net/$1: $2"; FAILED=1; }
+# Test names: net/... with one vCPU, net-Nvcpu/... with N (netfront then uses N queues).
+T=net
+pass() { echo "PASS: $T/$1"; }
+fail() { echo "FAIL: $T/$1: $2"; FAILED=1; }
 
 steps() {
 	local work ns log rc=0 seed
@@ -55,7 +58,7 @@ steps() {
 
 	ip netns exec "$ns" "$XT" tcp-recv 5001 64 "$seed" >"$work/recv.out" 2>&1 &
 	local recv=$!
-	ip netns exec "$ns" "$XENNER" --kernel "$KERNEL" --ramdisk "$INITRAMFS" --memory 512 --vcpus "$VCPUS" --stats \
+	ip netns exec "$ns" "$XENNER" --kernel "$KERNEL" --ramdisk "$INITRAMFS" --memory 512 --vcpus "$NV" --stats \
 		--nic "vifname=xnt0,mac=$MAC,script=$work/vif-up" --nic "bridge=xnb0" \
 		--extra "console=hvc0 quiet xenner.test.net=10.99.0.2,10.99.0.1 xenner.test.seed=$seed" \
 		>"$log" 2>&1 &
@@ -68,7 +71,7 @@ steps() {
 	# (not `ip | grep -q`: under pipefail, ip's SIGPIPE would fail the check)
 	local addrs
 	addrs=$(ip -n "$ns" addr show xnt0 2>&1 || true)
-	echo "INFO: net/bridge-link: $(ip -n "$ns" -o link show vif1.1 2>&1)" >"$work/bridge"
+	echo "INFO: $T/bridge-link: $(ip -n "$ns" -o link show vif1.1 2>&1)" >"$work/bridge"
 	if grep -q "^xnt0 $MAC" "$work/script-ran" 2>/dev/null && [[ $addrs == *10.99.0.1/24* ]]; then
 		pass script
 	else
@@ -98,13 +101,13 @@ steps() {
 	if grep -q '^PASS: system/net-ping' "$log"; then pass ping; else fail ping "$(grep -m1 '^FAIL: system/net-ping' "$log" || echo 'no verdict')"; fi
 	if grep -q '^PASS: system/net-tx' "$log" && grep -q '^received 67108864 bytes' "$work/recv.out"; then
 		pass tx
-		sed -n 's/^received/INFO: net\/tx: the host received/p' "$work/recv.out"
+		sed -n "s/^received/INFO: $T\/tx: the host received/p" "$work/recv.out"
 	else
 		fail tx "guest: $(grep -m1 'system/net-tx' "$log" || echo 'no verdict'); host: $(head -c 300 "$work/recv.out")"
 	fi
 	if [ "$sent_ok" = 1 ] && grep -q '^PASS: system/net-rx' "$log"; then
 		pass rx
-		sed -n 's/^received\( [0-9]* bytes in\)/INFO: net\/rx: the guest received\1/p' "$log" | tr -d '\r'
+		sed -n "s/^received\\( [0-9]* bytes in\\)/INFO: $T\\/rx: the guest received\\1/p" "$log" | tr -d '\r'
 	else
 		fail rx "guest: $(grep -m1 'system/net-rx' "$log" || echo 'no verdict'); host: $(head -c 300 "$work/send.out" 2>/dev/null)"
 	fi
@@ -113,15 +116,15 @@ steps() {
 	# Linux's netfront uses one queue per vCPU (make check: one vCPU).
 	if [[ $st =~ guest\ sent\ ([0-9]+)\ packets\ \([0-9]+\ bytes,\ 0\ refused.*received\ ([0-9]+)\ \([0-9]+\ bytes,\ 0\ failed.*,\ ([0-9]+)\ queue ]] &&
 		[ "${BASH_REMATCH[1]}" -gt 1000 ] && [ "${BASH_REMATCH[2]}" -gt 1000 ] &&
-		[ "${BASH_REMATCH[3]}" = "$(( VCPUS > 4 ? 4 : VCPUS ))" ] && [ "$rc" = 0 ]; then
+		[ "${BASH_REMATCH[3]}" = "$(( NV > 4 ? 4 : NV ))" ] && [ "$rc" = 0 ]; then
 		pass stats
-		echo "INFO: net/stats: $st"
+		echo "INFO: $T/stats: $st"
 	else
 		fail stats "xenner exited $rc; its counters: '${st:-none}'"
 	fi
 	local br
-	br=$(sed -n 's/^INFO: net\/bridge-link: //p' "$work/bridge" 2>/dev/null)
-	if [[ $br == *"master xnb0"* ]] && grep -q "^nic 1 (vif1.1): .*, $(( VCPUS > 4 ? 4 : VCPUS )) queue" "$log"; then
+	br=$(sed -n "s/^INFO: $T\\/bridge-link: //p" "$work/bridge" 2>/dev/null)
+	if [[ $br == *"master xnb0"* ]] && grep -q "^nic 1 (vif1.1): .*, $(( NV > 4 ? 4 : NV )) queue" "$log"; then
 		pass bridge
 	else
 		fail bridge "vif1.1: '${br:-not seen}'; $(grep -m1 '^nic 1' "$log" || echo 'no counters for nic 1')"
@@ -139,13 +142,23 @@ steps() {
 	fi
 }
 
+# The sequence for each vCPU count in VCPUS (a comma list), REPEAT times.
+all_steps() {
+	local run
+	for NV in ${VCPUS//,/ }; do
+		T=net
+		[ "$NV" = 1 ] || T=net-${NV}vcpu
+		for ((run = 1; run <= REPEAT; run++)); do
+			[ "$REPEAT" = 1 ] || echo "INFO: $T: run $run of $REPEAT"
+			steps
+		done
+	done
+}
+
 if [ "${1:-}" = --steps ]; then
 	[ $# = 8 ] || { echo "usage: $0 --steps XENNER VMLINUZ INITRAMFS XT TIMEOUT VCPUS REPEAT" >&2; exit 2; }
 	XENNER=$2 KERNEL=$3 INITRAMFS=$4 XT=$5 TIMEOUT=$6 VCPUS=$7 REPEAT=$8
-	for ((run = 1; run <= REPEAT; run++)); do
-		[ "$REPEAT" = 1 ] || echo "INFO: net: run $run of $REPEAT"
-		steps
-	done
+	all_steps
 	exit "$FAILED"
 fi
 
@@ -157,7 +170,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) [ $# -ge 2 ] || { echo "net-tests: --timeout needs a value" >&2; exit 2; }
 		TIMEOUT=$2; shift 2 ;;
-	--vcpus) [[ ${2:-} =~ ^[1-8]$ ]] || { echo "net-tests: --vcpus: 1 to 8" >&2; exit 2; }
+	--vcpus) [[ ${2:-} =~ ^[1-8](,[1-8])*$ ]] || { echo "net-tests: --vcpus: 1 to 8, or a list (1,2)" >&2; exit 2; }
 		VCPUS=$2; shift 2 ;;
 	--repeat) [[ ${2:-} =~ ^[1-9][0-9]{0,2}$ ]] || { echo "net-tests: --repeat: a count" >&2; exit 2; }
 		REPEAT=$2; shift 2 ;;
@@ -183,14 +196,13 @@ gcc -static -O2 -s -Wall -Wextra -Werror -o "$WORK/xt" "$HERE/guest-helper.c" 2>
 kind=$("$ROOT/tests/vm/host-kind")
 if [ "$kind" = vmx ] || [ "$kind" = svm ]; then
 	XENNER=$XENNER KERNEL=$CLOUD INITRAMFS=$WORK/initramfs.cpio.gz XT=$WORK/xt
-	for ((run = 1; run <= REPEAT; run++)); do
-		steps
-	done
+	all_steps
 	exit "$FAILED"
 fi
 echo "INFO: net: host KVM is '$kind': running the guest inside the faithful-KVM test VM (tests/vm/xvm)"
 rc=0
-"$ROOT/tests/vm/xvm" --timeout $((REPEAT * TIMEOUT + 180)) --memory 2048 --smp 2 --module tun --module bridge \
+nvc=${VCPUS//[^,]/}
+"$ROOT/tests/vm/xvm" --timeout $(((${#nvc} + 1) * REPEAT * TIMEOUT + 180)) --memory 2048 --smp 2 --module tun --module bridge \
 	--add "$XENNER:/xvm/xenner" --add "$(command -v bash):/bin/bash" --add "$IP:/xvm/ip" \
 	--add "$WORK/xt:/xvm/xt" --add "$HERE/net-tests.sh:/xvm/system/net-tests.sh" \
 	--add "$CLOUD:/xvm/kernels/vmlinuz-cloud" --add "$WORK/initramfs.cpio.gz:/xvm/initramfs.cpio.gz" -- \
