@@ -2,6 +2,7 @@
 #include "hypercall.h"
 #include "guestcheck.h"
 #include "grant.h"
+#include "mmu.h"
 #include <xen/grant_table.h>
 
 /*
@@ -13,6 +14,7 @@
 #define GNTTABOP_CMD_MASK ((1u << GNTTABOP_CONTINUATION_ARG_SHIFT) - 1)
 
 _Static_assert(GNTTAB_MAX_FRAMES == HOST_GNTTAB_MAX_FRAMES, "hostabi.h");
+#define GNT_PER_FRAME_V1 (PAGE_SIZE / sizeof(grant_entry_v1_t))
 
 struct gnttab gnttab = { .version = 1, .max_frames = GNTTAB_MAX_FRAMES };
 static volatile int gnttab_lock_word;
@@ -227,6 +229,72 @@ static long gnttab_get_status_frames(ulong uop, unsigned count)
 			     sizeof(op.status)) ? -XEN_EFAULT : 0;
 }
 
+/*
+ * Xen's gnttab_prepare_for_transfer (v1): the receiving entry must be
+ * exactly GTF_accept_transfer for the giving domain; GTF_transfer_committed
+ * is set in the same compare-and-swap of flags and domid.
+ */
+static bool gnttab_accept_transfer(grant_ref_t ref, domid_t from)
+{
+	if (ref >= gnttab.nr_frames * GNT_PER_FRAME_V1)
+		return false;
+	grant_entry_v1_t *e = (grant_entry_v1_t *)gnttab.frame[ref / GNT_PER_FRAME_V1] + ref % GNT_PER_FRAME_V1;
+	uint32_t *combo = (uint32_t *)(void *)e;        /* flags (low 16), domid (high 16) */
+	uint32_t old = __atomic_load_n(combo, __ATOMIC_ACQUIRE);
+	for (unsigned tries = 0; tries < 4; tries++) {
+		if ((uint16_t)old != GTF_accept_transfer || (uint16_t)(old >> 16) != from)
+			return false;
+		if (__atomic_compare_exchange_n(combo, &old, old | GTF_transfer_committed, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * GNTTABOP_transfer (Xen's gnttab_transfer, PV only): the frame is stolen
+ * from the guest (GNTST_bad_page if it is not its own, unreferenced and
+ * untyped: it then stays the guest's); the receiver must be a domain that
+ * exists and has an entry accepting it, else the frame is gone (freed) and
+ * the status says why. The one receiver xenner can serve is the guest
+ * itself: the frame comes back with its contents, its number goes into the
+ * entry and GTF_transfer_completed is set. dom0 exists but its table is the
+ * host's: GNTST_general_error, as Xen gives when dom0 did not accept.
+ */
+static long gnttab_transfer(ulong uop, unsigned count)
+{
+	if (!gc_guest_array_ok(uop, count, sizeof(struct gnttab_transfer), STUB_BITS))
+		return -XEN_EFAULT;
+	for (unsigned i = 0; i < count; i++) {
+		struct gnttab_transfer op;
+		ulong at = uop + i * sizeof(op);
+		if (copy_from_guest(&op, at, sizeof(op)))
+			return -XEN_EFAULT;
+		uint64_t mfn = op.mfn;
+		if (!mfn_is_guest_ram(mfn) || memory_frame_steal(mfn)) {
+			op.status = GNTST_bad_page;
+		} else if (op.domid != dom.bi.domid) {
+			op.status = op.domid == 0 ? GNTST_general_error : GNTST_bad_domain;
+		} else {
+			gnttab_lock();
+			bool ok = gnttab_accept_transfer(op.ref, dom.bi.domid);
+			gnttab_unlock();
+			if (!ok || memory_frame_return(mfn)) {
+				op.status = GNTST_general_error;
+			} else {
+				grant_entry_v1_t *e = (grant_entry_v1_t *)gnttab.frame[op.ref / GNT_PER_FRAME_V1] +
+						      op.ref % GNT_PER_FRAME_V1;
+				e->frame = (uint32_t)mfn;
+				__atomic_fetch_or(&e->flags, GTF_transfer_completed, __ATOMIC_RELEASE);
+				op.status = GNTST_okay;
+			}
+		}
+		if (copy_to_guest(at + offsetof(struct gnttab_transfer, status), &op.status, sizeof(op.status)))
+			return -XEN_EFAULT;
+	}
+	return 0;
+}
+
 long do_grant_table_op(HC_ARGS)
 {
 	unsigned cmd = (unsigned)a1, count = (unsigned)a3;
@@ -247,10 +315,11 @@ long do_grant_table_op(HC_ARGS)
 		return gnttab_get_version(uop);
 	case GNTTABOP_get_status_frames:
 		return gnttab_get_status_frames(uop, count);
+	case GNTTABOP_transfer:
+		return gnttab_transfer(uop, count);
 	case GNTTABOP_map_grant_ref:
 	case GNTTABOP_unmap_grant_ref:
 	case GNTTABOP_unmap_and_replace:
-	case GNTTABOP_transfer:
 	case GNTTABOP_copy:
 	case GNTTABOP_swap_grant_ref:
 	case GNTTABOP_cache_flush:

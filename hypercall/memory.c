@@ -20,6 +20,32 @@ static uint64_t guest_tot_pages(void)
 	return tot_pages;
 }
 
+/*
+ * Xen's steal_page() for GNTTABOP_transfer: the frame leaves the guest if it
+ * is the guest's own, unreferenced and untyped. memory_frame_return() gives
+ * it back (a transfer to ourselves); otherwise it stays freed, as on Xen.
+ */
+int memory_frame_steal(uint64_t mfn)
+{
+	guest_tot_pages();
+	mmu_lock();
+	int rc = mmu_frame_release(mfn);
+	if (!rc)
+		tot_pages--;
+	mmu_unlock();
+	return rc;
+}
+
+int memory_frame_return(uint64_t mfn)
+{
+	mmu_lock();
+	int rc = tot_pages >= max_pages ? -XEN_ENOMEM : mmu_frame_adopt(mfn);
+	if (!rc)
+		tot_pages++;
+	mmu_unlock();
+	return rc;
+}
+
 static bool domid_is_self(domid_t id)
 {
 	return id == DOMID_SELF || id == dom.bi.domid;

@@ -182,6 +182,16 @@ int mmu_frame_release(uint64_t mfn)
 	return 0;
 }
 
+/* A freed frame returns to the guest with its contents (a grant transfer to ourselves). */
+int mmu_frame_adopt(uint64_t mfn)
+{
+	struct frame_info *f = frame(mfn);
+	if (!f || !(f->count & PGC_FREE))
+		return -XEN_EINVAL;
+	f->count = PGC_GUEST;
+	return 0;
+}
+
 int mmu_frame_claim(uint64_t *mfn)
 {
 	static uint64_t hint;

@@ -44,6 +44,10 @@ int mmu_new_baseptr_from_cr3(struct vcpu *v, uint64_t mfn);
 /* Ballooning: a guest frame with no references leaves the guest / a free one returns. */
 int mmu_frame_release(uint64_t mfn);
 int mmu_frame_claim(uint64_t *mfn);
+int mmu_frame_adopt(uint64_t mfn);
+/* memory.c: the same with the domain's page count (GNTTABOP_transfer). */
+int memory_frame_steal(uint64_t mfn);
+int memory_frame_return(uint64_t mfn);
 
 /* descriptor.c: MMUEXT_SET_LDT (MMU lock held). */
 int vcpu_set_ldt(struct vcpu *v, ulong base, unsigned ents);

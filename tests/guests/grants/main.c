@@ -2,6 +2,7 @@
 #include "guest.h"
 #include "hypercall_cpu.h"
 #include "mmu.h"
+#include "events.h"
 
 const char guest_name[] = "grants";
 
@@ -195,6 +196,118 @@ static void mapping(void)
 		 0);
 }
 
+/* ---- GNTTABOP_transfer ---- */
+
+static long transfer1(unsigned long mfn, domid_t dom, grant_ref_t ref, int16_t *status)
+{
+	struct gnttab_transfer op = { .mfn = mfn, .domid = dom, .ref = ref, .status = 99 };
+	long rc = HYPERVISOR_grant_table_op(GNTTABOP_transfer, &op, 1);
+	*status = op.status;
+	return rc;
+}
+
+/* Our domain id, as a guest learns it: the remote end Xen records for an unbound port to DOMID_SELF. */
+static domid_t own_domid(evtchn_port_t *port)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	if (!check_rc("alloc_unbound(remote DOMID_SELF)", HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &a), 0))
+		return DOMID_SELF;
+	struct evtchn_status st = { .dom = DOMID_SELF, .port = a.port };
+	check_rc("  its status", HYPERVISOR_event_channel_op(EVTCHNOP_status, &st), 0);
+	check_eq("  unbound", st.status, EVTCHNSTAT_unbound);
+	*port = a.port;
+	return st.u.unbound.dom;
+}
+
+/*
+ * Xen's gnttab_transfer for a PV guest, to itself: the receiving entry
+ * accepts a transfer from us (GTF_accept_transfer, our domid), the frame
+ * must be ours, unreferenced and untyped; it comes back with its contents,
+ * its number in the entry and GTF_transfer_committed|completed set. The
+ * receiver is told through a loopback interdomain event channel, as a
+ * page-flipping netback would tell a netfront. A frame that is not ours to
+ * give is GNTST_bad_page and stays ours; a transfer that fails later
+ * (no such domain, an entry that does not accept) loses the frame, as on
+ * Xen.
+ */
+static void transfer(void)
+{
+	printf("transfer\n");
+	if (!events_init())
+		return;
+	evtchn_port_t unbound = 0;
+	domid_t me = own_domid(&unbound);
+	struct evtchn_bind_interdomain bi = { .remote_dom = me, .remote_port = unbound };
+	check_rc("bind_interdomain to our own unbound port (loopback)",
+		 HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bi), 0);
+	port_mask(unbound);
+	port_mask(bi.local_port);
+
+	unsigned long va0 = (unsigned long)window[0], va1 = (unsigned long)window[1];
+	unsigned long own0 = virt_to_mfn(window[0]), own1 = virt_to_mfn(window[1]);
+	const uint64_t rw = PTE_P | PTE_RW | PTE_A | PTE_D;
+	unsigned long spare_pfn = start_info->nr_pages - 1, spare = p2m()[spare_pfn];
+	/* Fill the spare frame through window 1, then drop the mapping: no references left. */
+	if (!check_rc("map the spare frame", HYPERVISOR_update_va_mapping(va1, make_pte(spare, rw), UVMF_INVLPG), 0))
+		return;
+	for (unsigned i = 0; i < GUEST_PAGE_SIZE; i++)
+		window[1][i] = (uint8_t)(i * 7 + 3);
+	check_rc("unmap it", HYPERVISOR_update_va_mapping(va1, make_pte(own1, rw), UVMF_INVLPG), 0);
+	/* The receiving entry, through a mapping of grant frame 0. */
+	check_rc("map grant frame 0", HYPERVISOR_update_va_mapping(va0, make_pte(frames[0], rw), UVMF_INVLPG), 0);
+	volatile grant_entry_v1_t *e = (volatile grant_entry_v1_t *)window[0];
+	e[20].frame = 0;
+	e[20].domid = me;
+	e[20].flags = GTF_accept_transfer;
+	int16_t st;
+	check_rc("transfer the spare frame to ourselves (entry 20)", transfer1(spare, me, 20, &st), 0);
+	check_eq("  status", (uint16_t)st, GNTST_okay);
+	check_eq("  entry flags: accept, committed, completed", e[20].flags,
+		 GTF_accept_transfer | GTF_transfer_committed | GTF_transfer_completed);
+	check_eq("  entry frame: the frame", e[20].frame, (uint32_t)spare);
+	struct evtchn_send send = { .port = bi.local_port };
+	check_rc("  notify over the loopback channel", HYPERVISOR_event_channel_op(EVTCHNOP_send, &send), 0);
+	check(port_pending(unbound), "  the other end is pending");
+	check_rc("  the frame is ours again: map it", HYPERVISOR_update_va_mapping(va1, make_pte(spare, rw), UVMF_INVLPG), 0);
+	bool same = true;
+	for (unsigned i = 0; i < GUEST_PAGE_SIZE; i++)
+		same &= window[1][i] == (uint8_t)(i * 7 + 3);
+	check(same, "  with its contents");
+
+	/* Mapped (window 1 holds it): not ours to give, and it stays ours. */
+	e[21].domid = me;
+	e[21].flags = GTF_accept_transfer;
+	check_rc("transfer a mapped frame", transfer1(spare, me, 21, &st), 0);
+	check_eq("  status", (uint16_t)st, (uint16_t)GNTST_bad_page);
+	check_eq("  the entry untouched", e[21].flags, GTF_accept_transfer);
+	check_rc("transfer a frame of the stub", transfer1(frames[0], me, 21, &st), 0);
+	check_eq("  status", (uint16_t)st, (uint16_t)GNTST_bad_page);
+	check_rc("transfer a frame beyond memory", transfer1(p2m_max_mfn() + 100000, me, 21, &st), 0);
+	check_eq("  status", (uint16_t)st, (uint16_t)GNTST_bad_page);
+	check_rc("unmap the frame", HYPERVISOR_update_va_mapping(va1, make_pte(own1, rw), UVMF_INVLPG), 0);
+
+	/* Failures after the frame was taken: it is gone (a mapping of it is refused). */
+	e[22].domid = me;
+	e[22].flags = GTF_permit_access;
+	check_rc("transfer to an entry that does not accept", transfer1(spare, me, 22, &st), 0);
+	check_eq("  status", (uint16_t)st, (uint16_t)GNTST_general_error);
+	check_eq("  the entry untouched", e[22].flags, GTF_permit_access);
+	check_rc("  the frame is gone: mapping it", HYPERVISOR_update_va_mapping(va1, make_pte(spare, rw), UVMF_INVLPG),
+		 -XEN_EBUSY);
+	unsigned long other = p2m()[spare_pfn - 1];
+	check_rc("transfer to DOMID_SELF (not a domain id)", transfer1(other, DOMID_SELF, 21, &st), 0);
+	check_eq("  status", (uint16_t)st, (uint16_t)GNTST_bad_domain);
+	unsigned long third = p2m()[spare_pfn - 2];
+	check_rc("transfer to dom0, which did not accept", transfer1(third, 0, 21, &st), 0);
+	check_eq("  status", (uint16_t)st, (uint16_t)GNTST_general_error);
+	unsigned long fourth = p2m()[spare_pfn - 3];
+	check_rc("transfer to an entry beyond the table", transfer1(fourth, me, 64 * 512, &st), 0);
+	check_eq("  status", (uint16_t)st, (uint16_t)GNTST_general_error);
+	check_rc("transfer, ops in the hole", HYPERVISOR_grant_table_op(GNTTABOP_transfer, (void *)HOLE_ADDR, 1),
+		 -XEN_EFAULT);
+	check_rc("restore window 0", HYPERVISOR_update_va_mapping(va0, make_pte(own0, rw), UVMF_INVLPG), 0);
+}
+
 void guest_main(void)
 {
 	printf("grants test (" GUEST_MODE ")\n");
@@ -202,4 +315,5 @@ void guest_main(void)
 	setup_table();
 	bad_ops();
 	mapping();
+	transfer();
 }
