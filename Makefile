@@ -49,6 +49,12 @@ xenner/xenner: $(HOST_OBJS) $(B)/host/stubs.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(HOST_LIBS)
 
+# The same program built with ASan and UBSan: the guest tests run it (tests/run),
+# so a hostile guest that makes the host code misbehave is caught there too.
+$(B)/xenner-san: $(SAN_OBJS) $(B)/san/xenner/main.o $(B)/host/stubs.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
+
 # ---------------------------------------------------------------- the stub
 # One source tree, two images. Files ending in 64.S/32.S belong to one variant.
 STUB_C := $(wildcard hypercall/*.c)
@@ -138,7 +144,7 @@ unit: $(UNIT_BINS)
 guests: $(GUESTS)
 fuzzers: $(FUZZ_BINS) $(B)/fuzz/seeds
 
-check: xenner/xenner unit guests fuzzers
+check: xenner/xenner $(B)/xenner-san unit guests fuzzers
 	$(Q)tests/run
 
 # FUZZ_TIME seconds per target (default 300), corpus kept in build/fuzz/corpus.
