@@ -64,7 +64,7 @@ static bool check_integrity(struct vm *vm, const struct stub_header *sh)
 	}
 	struct integrity_in in = {
 		.plan = &vm->plan, .stub = vm->stub, .image = (const uint8_t *)sh, .ro_size = sh->ro_size,
-		.mfn_to_host = vm_mfn_to_host, .opaque = vm,
+		.mfn_to_host = vm_mfn_to_host, .opaque = vm, .nr_vcpus = vm->nr_vcpus,
 	};
 	struct integrity_report r;
 	char err[512];
@@ -74,10 +74,11 @@ static bool check_integrity(struct vm *vm, const struct stub_header *sh)
 	}
 	fprintf(stderr, "xenner: integrity: ok: stub code and read-only data (%llu bytes) and its page tables "
 		"(%llu bytes) unchanged; M2P entries of %llu non-RAM frames invalid; guest tables "
-		"L1 %u, L2 %u, L3 %u, L4 %u (%llu entries) and %u descriptor frames map only what is the guest's\n",
+		"L1 %u, L2 %u, L3 %u, L4 %u (%llu entries) and %u descriptor frames map only what is the guest's; "
+		"%llu live descriptors keep out of the stub\n",
 		(unsigned long long)r.ro_bytes, (unsigned long long)r.pt_bytes,
 		(unsigned long long)r.m2p_entries, r.tables[1], r.tables[2], r.tables[3], r.tables[4],
-		(unsigned long long)r.entries, r.desc_pages);
+		(unsigned long long)r.entries, r.desc_pages, (unsigned long long)r.live_descriptors);
 	return false;
 }
 

@@ -186,10 +186,68 @@ static int check_table(struct ctx *c, uint64_t mfn, unsigned level)
 #define D_P     (1u << 15)
 #define D_S     (1u << 12)
 #define D_DPL(b) (((b) >> 13) & 3)
+#define D_TYPE(b) (((b) >> 8) & 15)
+#define D_CALL_GATE 12
 #define D_CODE  (1u << 11)
 #define D_EC    (1u << 10)
 #define D_G     (1u << 23)
 #define D_DB    (1u << 22)
+#define D_L     (1u << 21)
+
+/*
+ * One descriptor (hypercall/descriptor.c, Xen's check_descriptor): code and
+ * data at the guest kernel's ring or less (pv32: no 64-bit code), call
+ * gates only with DPL 0 (every use faults), the empty type-0 half of a
+ * 64-bit gate; nothing else. On pv32 a segment may not reach the stub:
+ * in the guest's frame a base-0 segment may say 4 GiB (Xen's form), in
+ * the live copy the CPU uses (live) it must end below the read-only M2P.
+ */
+static const char *descriptor_problem(const struct ctx *c, uint64_t d, bool live, uint64_t *reach)
+{
+	uint32_t a = (uint32_t)d, b = (uint32_t)(d >> 32);
+	unsigned kernel_ring = c->p->guest_bits == 64 ? 3 : 1;
+	if (!(b & D_P))
+		return NULL;
+	if (!(b & D_S)) {
+		if (D_TYPE(b) == 0)
+			return NULL;
+		if (D_TYPE(b) == D_CALL_GATE)
+			return D_DPL(b) == 0 ? NULL : "a call gate usable from the guest";
+		return "a system descriptor (TSS, LDT, interrupt or trap gate)";
+	}
+	if (D_DPL(b) < kernel_ring)
+		return "a segment below the guest kernel's ring";
+	if (c->p->guest_bits == 64)
+		return NULL;
+	if ((b & D_CODE) && (b & D_L))
+		return "64-bit code in a 32-bit guest";
+	uint64_t base = (a >> 16) | ((b & 0xff) << 16) | (b & 0xff000000u);
+	uint64_t limit = (a & 0xffff) | (b & 0x000f0000u);
+	if (b & D_G)
+		limit = (limit << 12) | 0xfff;
+	bool down = !(b & D_CODE) && (b & D_EC);
+	*reach = down ? base + ((b & D_DB) ? 0xffffffffull : 0xffffull) : base + limit;
+	if (down || base >= XEN32_MACH2PHYS_VIRT_END || live)
+		return *reach >= XEN32_MACH2PHYS_VIRT_END ? "a segment reaching into the stub" : NULL;
+	return NULL;
+}
+
+static int check_descriptor_words(struct ctx *c, const uint64_t *d, unsigned n, bool live, const char *where,
+				  uint64_t which)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t reach = 0;
+		const char *why = descriptor_problem(c, d[i], live, &reach);
+		if (!why)
+			continue;
+		char end[48] = "";
+		if (reach >= XEN32_MACH2PHYS_VIRT_END)
+			snprintf(end, sizeof(end), " (it ends at %#llx)", (unsigned long long)reach);
+		return violation(c, "%s %#llx entry %u (%#llx): %s%s", where, (unsigned long long)which, i,
+				 (unsigned long long)d[i], why, end);
+	}
+	return 0;
+}
 
 static int check_descriptors(struct ctx *c, uint64_t mfn)
 {
@@ -198,32 +256,33 @@ static int check_descriptors(struct ctx *c, uint64_t mfn)
 	if (!d)
 		return violation(c, "frame %#llx is a descriptor table but not guest RAM the guest owns",
 				 (unsigned long long)mfn);
-	unsigned kernel_ring = c->p->guest_bits == 64 ? 3 : 1;
-	for (unsigned i = 0; i < 512; i++) {
-		uint32_t a = (uint32_t)d[i], b = (uint32_t)(d[i] >> 32);
-		if (!(b & D_P))
-			continue;
-		if (!(b & D_S))
-			return violation(c, "descriptor frame %#llx entry %u (%#llx) is a system descriptor "
-					 "(gate, TSS or LDT)", (unsigned long long)mfn, i, (unsigned long long)d[i]);
-		if (D_DPL(b) < kernel_ring)
-			return violation(c, "descriptor frame %#llx entry %u (%#llx) has DPL %u, below the guest "
-					 "kernel's ring %u", (unsigned long long)mfn, i, (unsigned long long)d[i],
-					 D_DPL(b), kernel_ring);
-		if (c->p->guest_bits == 32) {
-			uint64_t base = (a >> 16) | ((b & 0xff) << 16) | (b & 0xff000000u);
-			uint64_t limit = (a & 0xffff) | (b & 0x000f0000u);
-			if (b & D_G)
-				limit = (limit << 12) | 0xfff;
-			bool down = !(b & D_CODE) && (b & D_EC);
-			uint64_t last = down ? base + ((b & D_DB) ? 0xffffffffull : 0xffffull) : base + limit;
-			if (last >= XEN32_MACH2PHYS_VIRT_END)
-				return violation(c, "descriptor frame %#llx entry %u (%#llx) reaches %#llx, into the "
-						 "stub", (unsigned long long)mfn, i, (unsigned long long)d[i],
-						 (unsigned long long)last);
+	if (check_descriptor_words(c, d, 512, false, "descriptor frame", mfn))
+		return -1;
+	c->r->desc_pages++;
+	return 0;
+}
+
+/* The GDT part and LDT copy the CPU uses for each vCPU, where the stub says they are. */
+static int check_live_tables(struct ctx *c)
+{
+	const struct mem_plan *p = c->p;
+	const struct stub_stats *st = (const struct stub_stats *)(const void *)(c->in->stub + p->stats_off);
+	for (unsigned v = 0; v < c->in->nr_vcpus; v++) {
+		const uint64_t va[2] = { st[v].gdt_va, st[v].ldt_va }, n[2] = { st[v].gdt_ents, st[v].ldt_ents };
+		for (unsigned t = 0; t < 2; t++) {
+			if (!n[t])
+				continue;
+			uint64_t off = va[t] - p->stub_virt;
+			if (va[t] < p->stub_virt || off >= p->stub_size || n[t] > 8192 || n[t] * 8 > p->stub_size - off)
+				return violation(c, "vCPU %u: the stub reports its %s at %#llx (%llu entries), outside "
+						 "its region", v, t ? "LDT" : "GDT", (unsigned long long)va[t],
+						 (unsigned long long)n[t]);
+			const uint64_t *d = (const uint64_t *)(const void *)(c->in->stub + off);
+			if (check_descriptor_words(c, d, (unsigned)n[t], true, t ? "live LDT of vCPU" : "live GDT of vCPU", v))
+				return -1;
+			c->r->live_descriptors += n[t];
 		}
 	}
-	c->r->desc_pages++;
 	return 0;
 }
 
@@ -258,5 +317,5 @@ int integrity_check(const struct integrity_in *in, struct integrity_report *out,
 		if (in_use_as(f, T_SEG_DESC) && check_descriptors(&c, mfn))
 			return -1;
 	}
-	return 0;
+	return check_live_tables(&c);
 }

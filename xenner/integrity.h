@@ -20,6 +20,7 @@ struct integrity_in {
 	size_t ro_size;                         /* its code and read-only data: [0, ro_size) */
 	void *(*mfn_to_host)(void *opaque, uint64_t mfn);       /* guest RAM frames, else NULL */
 	void *opaque;
+	unsigned nr_vcpus;                      /* stub_stats blocks to read */
 };
 
 struct integrity_report {
@@ -28,6 +29,7 @@ struct integrity_report {
 	uint64_t m2p_entries;           /* M2P entries of frames the guest does not own, checked */
 	unsigned tables[5];             /* validated guest page tables by level (1-4) */
 	unsigned desc_pages;            /* validated descriptor-table frames */
+	uint64_t live_descriptors;      /* entries of the GDTs and LDTs the CPU uses for the guest */
 	uint64_t entries;               /* present entries checked */
 };
 
@@ -44,8 +46,10 @@ struct integrity_report {
  *    level 1 points at a validated table of the next level down that the
  *    guest owns; the hypervisor's slots equal the stub's own entries;
  *  - every validated descriptor frame holds only code/data segments at the
- *    guest kernel's privilege or less, which on 32-bit guests end below the
- *    stub (the read-only M2P is the limit).
+ *    guest kernel's privilege or less and call gates no one can use (DPL
+ *    0); the live GDT and LDT copies the stub reports per vCPU obey the
+ *    same, and on 32-bit guests their segments end below the stub (the
+ *    read-only M2P is the limit).
  * 0, or -1 with the violation in err. Frame info is read as it is: call
  * it with the guest stopped or the frame-info lock held.
  */

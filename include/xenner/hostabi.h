@@ -11,7 +11,7 @@
 #include <stdint.h>
 #endif
 
-#define STUB_ABI_VERSION 5
+#define STUB_ABI_VERSION 6
 #define STUB_MAGIC 0x4255545352454e58   /* "XENRSTUB" little endian */
 
 /*
@@ -226,7 +226,13 @@ struct stub_stats {
 	uint64_t wait_timer_ns;                 /* its next timer deadline, ~0 = none */
 	uint64_t wait_armed_tsc;                /* the TSC deadline the stub believes armed */
 	uint64_t timer_rescue;                  /* overdue timers run after a host watchdog kick */
-	uint64_t reserved[5];
+	/*
+	 * The descriptor tables the CPU uses for the guest (stub virtual
+	 * addresses, entries): the guest part of the vCPU's GDT and its LDT
+	 * copy, for the host's --check-integrity.
+	 */
+	uint64_t gdt_va, gdt_ents, ldt_va, ldt_ents;
+	uint64_t reserved[1];
 };
 #define STATS_WAIT_NONE  0
 #define STATS_WAIT_BLOCK 1                      /* SCHEDOP_block */

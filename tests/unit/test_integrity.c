@@ -44,7 +44,7 @@ static int check(void)
 {
 	struct integrity_in in = {
 		.plan = &p, .stub = stub, .image = image, .ro_size = sizeof(image),
-		.mfn_to_host = to_host, .opaque = NULL,
+		.mfn_to_host = to_host, .opaque = NULL, .nr_vcpus = 1,
 	};
 	err[0] = 0;
 	return integrity_check(&in, &rep, err, sizeof(err));
@@ -273,25 +273,70 @@ TEST(descriptors_below_the_kernel_ring_or_system_ones_are_found)
 	domain(64);
 	frame(F_DESC)[1] = 0x00cf93000000ffffull;      /* DPL 0 data */
 	CHECK_EQ(check(), -1);
-	CHECK_CONTAINS(err, "has DPL 0, below the guest kernel's ring 3");
+	CHECK_CONTAINS(err, "entry 1 (0xcf93000000ffff): a segment below the guest kernel's ring");
 	domain(32);
 	frame(F_DESC)[1] = 0x0000b3000000ffffull;      /* 64 KiB at 0, DPL 1: the pv32 kernel's ring */
 	CHECK_EQ(check(), 0);
-	frame(F_DESC)[2] = 0x0000ec0000080000ull;      /* a call gate */
+	frame(F_DESC)[2] = 0x00008c0000080000ull;      /* a call gate with DPL 0: no one can use it */
+	CHECK_EQ(check(), 0);
+	frame(F_DESC)[2] = 0x0000ec0000080000ull;      /* a call gate with DPL 3 */
 	CHECK_EQ(check(), -1);
-	CHECK_CONTAINS(err, "is a system descriptor");
+	CHECK_CONTAINS(err, "entry 2 (0xec0000080000): a call gate usable from the guest");
+	frame(F_DESC)[2] = 0x0000890000000067ull;      /* a TSS */
+	CHECK_EQ(check(), -1);
+	CHECK_CONTAINS(err, "a system descriptor");
 }
 
-TEST(a_pae_segment_reaching_the_stub_is_found)
+TEST(pae_segments_reaching_the_stub_are_found)
 {
+	/* In the guest's frame a flat 4 GiB segment is Xen's form; the live copy is what counts. */
 	domain(32);
-	frame(F_DESC)[1] = 0x00cff3000000ffffull;      /* flat 4 GiB: into the stub */
+	frame(F_DESC)[1] = 0x00cff3000000ffffull;
+	CHECK_EQ(check(), 0);
+	frame(F_DESC)[1] = 0xf7cff3000000ffffull;      /* based above the stub's start */
 	CHECK_EQ(check(), -1);
-	CHECK_CONTAINS(err, "reaches 0xffffffff, into the stub");
+	CHECK_CONTAINS(err, "a segment reaching into the stub (it ends at");
 	domain(32);
 	frame(F_DESC)[1] = 0x00c0f7000000ffffull;      /* expand-down, 32-bit: covers the top */
 	CHECK_EQ(check(), -1);
 	CHECK_CONTAINS(err, "into the stub");
+	domain(32);
+	frame(F_DESC)[1] = 0x00a0fb000000ffffull;      /* 64-bit code */
+	CHECK_EQ(check(), -1);
+	CHECK_CONTAINS(err, "64-bit code in a 32-bit guest");
+}
+
+/* The GDT and LDT the CPU uses, where the stub's per-vCPU block says they are. */
+static uint64_t *live_gdt(unsigned ents)
+{
+	struct stub_stats *st = (struct stub_stats *)(void *)(stub + p.stats_off);
+	uint64_t off = p.heap_off + 8 * 4096;
+	st->gdt_va = p.stub_virt + off;
+	st->gdt_ents = ents;
+	return (uint64_t *)(void *)(stub + off);
+}
+
+TEST(live_pae_descriptors_must_end_below_the_stub)
+{
+	domain(32);
+	uint64_t *g = live_gdt(4);
+	g[1] = 0x00c6f3000000ffffull;                  /* ends at 0x6fffffff */
+	CHECK_EQ(check(), 0);
+	CHECK_EQ(rep.live_descriptors, 4);
+	g[2] = 0x00cff3000000ffffull;                  /* flat 4 GiB: the stub did not clamp it */
+	CHECK_EQ(check(), -1);
+	CHECK_CONTAINS(err, "live GDT of vCPU 0 entry 2 (0xcff3000000ffff): a segment reaching into the stub");
+	domain(64);
+	g = live_gdt(2);
+	g[1] = 0x00af9b000000ffffull;                  /* 64-bit code with DPL 0 */
+	CHECK_EQ(check(), -1);
+	CHECK_CONTAINS(err, "below the guest kernel's ring");
+	domain(64);
+	struct stub_stats *st = (struct stub_stats *)(void *)(stub + p.stats_off);
+	st->ldt_va = 0x1000;                            /* not in the stub region */
+	st->ldt_ents = 3;
+	CHECK_EQ(check(), -1);
+	CHECK_CONTAINS(err, "reports its LDT at 0x1000 (3 entries), outside its region");
 }
 
 int main(void)
@@ -315,7 +360,8 @@ int main(void)
 	RUN(forbidden_flags_are_found);
 	RUN(a_stub_frame_used_as_a_page_table_is_found);
 	RUN(descriptors_below_the_kernel_ring_or_system_ones_are_found);
-	RUN(a_pae_segment_reaching_the_stub_is_found);
+	RUN(pae_segments_reaching_the_stub_are_found);
+	RUN(live_pae_descriptors_must_end_below_the_stub);
 	free(stub);
 	free(ram);
 	return check_done();
