@@ -29,6 +29,10 @@ long do_iret(HC_ARGS)
 	if (!(ic.flags & VGCF_in_syscall)) {
 		r->r11 = ic.r11;
 		r->rcx = ic.rcx;
+	} else {
+		/* Xen returns by sysret (restore_all_guest): rcx = rip, r11 = rflags. */
+		r->rcx = r->ip;
+		r->r11 = r->flags;
 	}
 	v->vcpu_info->evtchn_upcall_mask = !(ic.rflags & X86_EFLAGS_IF);
 	r->rax = ic.rax;

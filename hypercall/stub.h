@@ -73,6 +73,8 @@ enum {
 #define X86_EFLAGS_TF   0x100ul
 #define X86_EFLAGS_NT   0x4000ul
 #define X86_EFLAGS_RF   0x10000ul
+#define X86_EFLAGS_DF   0x400ul
+#define X86_EFLAGS_AC   0x40000ul
 #define PFEC_USER       0x4u
 
 /* One guest trap-table slot (set_trap_table). */

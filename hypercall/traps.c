@@ -112,6 +112,7 @@ void create_bounce_frame(struct vcpu *v, struct regs *r, ulong handler, uint16_t
 	r->ip = handler;
 	r->flags &= ~(X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_RF | X86_EFLAGS_VM);
 #if STUB_BITS == 64
+	r->flags &= ~X86_EFLAGS_AC;             /* Xen clears AC too for 64-bit guests */
 	r->cs = FLAT_KERNEL_CS64;
 	r->ss = FLAT_KERNEL_SS64;
 #else
@@ -159,6 +160,20 @@ static bool softint_permitted(const struct vcpu *v, const struct regs *r, unsign
 #endif
 }
 
+/*
+ * The vector of an `int $n` that its gate refused: Xen takes the error
+ * code's index as a uint8_t (do_general_protection). QEMU's TCG reports
+ * (n << 4) | 2 in long mode (16-byte gates) where hardware gives
+ * (n << 3) | 2, so read n from the instruction (CD ib) when it is there.
+ */
+static unsigned softint_vector(const struct regs *r, uint32_t ec)
+{
+	uint8_t insn[2];
+	if (!copy_from_guest(insn, r->ip, sizeof(insn)) && insn[0] == 0xcd)
+		return insn[1];
+	return (uint8_t)(ec >> 3);
+}
+
 static void guest_exception(struct vcpu *v, struct regs *r)
 {
 	unsigned vec = (unsigned)r->vector;
@@ -170,10 +185,14 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 			return;
 		break;
 	case X86_GP:
-		if ((ec & 3) == 2 && softint_permitted(v, r, ec >> 3)) {
-			r->ip += 2;             /* the int $n instruction */
-			deliver_trap(v, r, ec >> 3, false, 0);
-			return;
+		if ((ec & 3) == 2) {
+			unsigned n = softint_vector(r, ec);
+			if (softint_permitted(v, r, n)) {
+				r->ip += 2;     /* the int $n instruction */
+				deliver_trap(v, r, n, false, 0);
+				return;
+			}
+			ec = n << 3 | 2;
 		}
 		if (ec == 0 && guest_kernel_mode(v, r) && emulate_privileged(r))
 			return;
@@ -213,17 +232,19 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 /*
  * 64-bit: syscall from guest user space goes to the kernel's syscall
  * callback in kernel mode, with rcx/r11 (return rip, rflags) on the
- * frame as Linux's xen_syscall_target expects. Without a callback the
- * guest gets #UD, as on Xen.
+ * frame as Linux's xen_syscall_target expects, and DF clear. Without a
+ * callback the guest gets #UD at the syscall, as on Xen.
  */
 void guest_user_syscall(struct vcpu *v, struct regs *r)
 {
 	if (!v->cb.syscall_address) {
+		r->ip -= 2;                     /* Xen: "#UD" at the syscall itself */
 		deliver_trap(v, r, X86_UD, false, 0);
 		return;
 	}
 	create_bounce_frame(v, r, v->cb.syscall_address, 0,
 			    v->cb.flags & (1u << CALLBACKTYPE_syscall), false, 0);
+	r->flags &= ~X86_EFLAGS_DF;             /* switch_to_kernel, x86_64/entry.S */
 }
 
 static bool is_hypercall_vector(unsigned vec)
