@@ -174,6 +174,165 @@ static void test_ipi(void)
 	check_eq("upcalls: one per delivery, no stray ones", seen.upcalls, 4);
 }
 
+/* ---- many ports ---- */
+
+#define NR_MANY 256
+#define WORD_BITS (8 * sizeof(xen_ulong_t))
+
+static evtchn_port_t many[NR_MANY];
+
+/*
+ * NR_MANY IPI ports over several selector words: sent with events masked,
+ * each is pending once (event_2l.c sets its bit, its word's
+ * evtchn_pending_sel bit and evtchn_upcall_pending); unmasking delivers
+ * each exactly once, by port number. Unmasked, each send is delivered
+ * before it returns.
+ */
+static void test_many_ports(void)
+{
+	printf("\n== %u IPI ports\n", NR_MANY);
+	unsigned n = 0;
+	for (; n < NR_MANY; n++) {
+		long p = bind_ipi(0);
+		if (p <= 0 || p >= (long)EV_MAX_PORTS)
+			break;
+		many[n] = (evtchn_port_t)p;
+	}
+	if (!check_eq("EVTCHNOP_bind_ipi: ports bound", n, NR_MANY))
+		goto out;
+	xen_ulong_t words = 0;
+	for (unsigned i = 0; i < n; i++)
+		words |= (xen_ulong_t)1 << (many[i] / WORD_BITS);
+	unsigned nr_words = 0;
+	for (xen_ulong_t w = words; w; w &= w - 1)
+		nr_words++;
+	check(nr_words >= 4, "the ports span %u selector words (0x%lx)", nr_words,
+	      (unsigned long)words);
+
+	events_mask();
+	events_reset_counts();
+	vcpu0->evtchn_pending_sel = 0;
+	vcpu0->evtchn_upcall_pending = 0;
+	unsigned bad = 0, not_pending = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (ev_send(many[i]))
+			bad++;
+		if (!port_pending(many[i]))
+			not_pending++;
+	}
+	check_eq("sends that failed (events masked)", bad, 0);
+	check_eq("ports not pending after their send", not_pending, 0);
+	check_eq("evtchn_pending_sel: one bit per word", vcpu0->evtchn_pending_sel, words);
+	check_eq("evtchn_upcall_pending", vcpu0->evtchn_upcall_pending, 1);
+	check_eq("no upcall while masked", seen.upcalls, 0);
+
+	events_unmask();
+	unsigned wrong = 0, pending = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (port_count[many[i]] != 1)
+			wrong++;
+		if (port_pending(many[i]))
+			pending++;
+	}
+	check_eq("ports not delivered exactly once after unmasking", wrong, 0);
+	check_eq("events delivered in all", seen.events, n);
+	check_eq("ports still pending", pending, 0);
+
+	events_reset_counts();
+	wrong = 0;
+	for (unsigned i = 0; i < n; i++) {
+		ev_send(many[i]);
+		if (port_count[many[i]] != 1 || seen.last_port != many[i])
+			wrong++;
+	}
+	check_eq("unmasked sends not delivered at once as their port", wrong, 0);
+	check_eq("events delivered in all", seen.events, n);
+out:
+	bad = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (ev_close(many[i]))
+			bad++;
+	check_eq("EVTCHNOP_close of the ports: failures", bad, 0);
+}
+
+/* ---- SCHEDOP_poll on several ports ---- */
+
+static long poll_ports(evtchn_port_t *ports, unsigned nr, uint64_t timeout)
+{
+	struct sched_poll p = { .nr_ports = nr, .timeout = timeout };
+	set_xen_guest_handle(p.ports, ports);
+	return HYPERVISOR_sched_op(SCHEDOP_poll, &p);
+}
+
+/*
+ * Xen's do_poll() (sched/core.c) returns at once when any port of the set
+ * is pending (masked or not), and otherwise blocks until an event wakes
+ * it (a multi-port poll wakes on any event of the domain; the guest
+ * rechecks) or the timeout passes. Events stay masked around it.
+ */
+static void test_poll_set(void)
+{
+	printf("\n== SCHEDOP_poll on a set of ports\n");
+	evtchn_port_t set[3];
+	for (unsigned i = 0; i < 2; i++) {
+		long p = bind_ipi(0);
+		if (!new_port("EVTCHNOP_bind_ipi(vcpu 0)", p))
+			return;
+		set[i] = (evtchn_port_t)p;
+	}
+	long t = bind_virq(VIRQ_TIMER, 0);
+	if (!new_port("EVTCHNOP_bind_virq(VIRQ_TIMER)", t))
+		return;
+	set[2] = (evtchn_port_t)t;
+	events_mask();
+
+	/* The last port of the set already pending, then a masked one. */
+	port_clear(set[2]);
+	port_mask(set[2]);
+	check_rc("send on port 1 of the set", ev_send(set[1]), 0);
+	uint64_t t0 = system_time();
+	check_rc("SCHEDOP_poll(3 ports, 2 s), the second pending",
+		 poll_ports(set, 3, t0 + 2000 * MS), 0);
+	uint64_t took = system_time() - t0;
+	check(took < 500 * MS, "  returned at once (%lld us)", ns_to_us((int64_t)took));
+	port_clear(set[1]);
+	port_mask(set[0]);
+	check_rc("send on port 0 of the set (masked)", ev_send(set[0]), 0);
+	t0 = system_time();
+	check_rc("SCHEDOP_poll(3 ports, 2 s), the first pending but masked",
+		 poll_ports(set, 3, t0 + 2000 * MS), 0);
+	took = system_time() - t0;
+	check(took < 500 * MS, "  returned at once (%lld us)", ns_to_us((int64_t)took));
+	port_clear(set[0]);
+	port_unmask_local(set[0]);
+
+	/* Nothing pending: VIRQ_TIMER (third in the set) wakes it. */
+	port_clear(set[2]);
+	port_unmask_local(set[2]);
+	check_rc("set_timer_op(now + 20 ms)", HYPERVISOR_set_timer_op(system_time() + 20 * MS), 0);
+	t0 = system_time();
+	long rc = 0;
+	uint64_t end = t0 + 2000 * MS;
+	/* Woken by some other event, poll again (as Linux does). */
+	while (!rc && !port_pending(set[2]) && system_time() < end)
+		rc = poll_ports(set, 3, end);
+	took = system_time() - t0;
+	check_rc("SCHEDOP_poll(3 ports, 2 s), none pending", rc, 0);
+	check(port_pending(set[2]) && took < 1000 * MS,
+	      "  VIRQ_TIMER, the third port, woke it (pending %d, after %lld us)",
+	      port_pending(set[2]), ns_to_us((int64_t)took));
+	check(!port_pending(set[0]) && !port_pending(set[1]), "  the other two are not pending");
+
+	HYPERVISOR_set_timer_op(0);
+	for (unsigned i = 0; i < 3; i++) {
+		port_clear(set[i]);
+		ev_close(set[i]);
+	}
+	vcpu0->evtchn_pending_sel = 0;
+	vcpu0->evtchn_upcall_pending = 0;
+	events_unmask();
+}
+
 /* ---- alloc_unbound + bind_interdomain to ourselves ---- */
 
 static void test_interdomain_loopback(void)
@@ -383,5 +542,8 @@ void guest_main(void)
 	test_interdomain_loopback();
 	test_errors();
 	test_compat();
+	/* After test_errors(): these ports allocate buckets beyond the first. */
+	test_many_ports();
+	test_poll_set();
 	test_limit_and_reset();
 }

@@ -179,6 +179,88 @@ static void bad_lists(void)
 					      UVMF_INVLPG), 0);
 }
 
+/*
+ * mmu_update and update_va_mapping(UVMF_INVLPG) in one batch: the
+ * mmu_update of the page's L1 entry flushes nothing (Xen's mod_l1_entry
+ * leaves that to the guest), the update_va_mapping's UVMF_INVLPG of the
+ * same address does (Xen's do_update_va_mapping, run by the multicall like
+ * any other call). Afterwards the old translation is gone: a read faults.
+ */
+static uint32_t victim[GUEST_PAGE_SIZE / 4] __attribute__((aligned(GUEST_PAGE_SIZE)));
+static uint32_t other[GUEST_PAGE_SIZE / 4] __attribute__((aligned(GUEST_PAGE_SIZE)));
+#define VICTIM_MARK 0x71c71c71u
+#define OTHER_MARK  0x0e0e0e0eu
+
+/* The machine address of va's L1 entry, walking from the L2 that maps the region. */
+static uint64_t l1e_maddr(const struct boot_region *r, unsigned long va)
+{
+	const pte_t *l2 = boot_mfn_to_virt(r, r->table_mfn[2]);
+	if (!l2 || !(l2[pt_index(va, 2)] & PTE_P))
+		return 0;
+	return (PTE_MFN(l2[pt_index(va, 2)]) << 12) + pt_index(va, 1) * sizeof(pte_t);
+}
+
+static void flush_in_batch(void)
+{
+	printf("mmu_update + update_va_mapping(UVMF_INVLPG) in one multicall\n");
+	struct boot_region r;
+	if (!check(boot_region_init(&r), "the start-of-day page tables"))
+		return;
+	unsigned long va = (unsigned long)victim;
+	uint64_t ptr = l1e_maddr(&r, va);
+	if (!check(ptr != 0, "victim's L1 entry at machine address 0x%llx", (unsigned long long)ptr))
+		return;
+	victim[0] = VICTIM_MARK;
+	other[0] = OTHER_MARK;
+	pte_t orig = make_pte(virt_to_mfn(victim), PTE_P | PTE_RW | PTE_A | PTE_D);
+	check_eq("victim reads its mark (translation cached)", probe_read(victim) & 0xffffffffu,
+		 VICTIM_MARK);
+
+	/* mmu_update: victim's address maps the other frame read-only; then unmapped and flushed. */
+	static mmu_update_t req;
+	req.ptr = ptr | MMU_NORMAL_PT_UPDATE;
+	req.val = make_pte(virt_to_mfn(other), PTE_P | PTE_A);
+	static unsigned int done;
+	done = 0;
+	entry(0, __HYPERVISOR_mmu_update, (unsigned long)&req, 1, (unsigned long)&done);
+	calls[0].args[3] = DOMID_SELF;
+#ifdef __x86_64__
+	entry(1, __HYPERVISOR_update_va_mapping, va, 0, UVMF_INVLPG);
+#else
+	entry(1, __HYPERVISOR_update_va_mapping, va, 0, 0);
+	calls[1].args[3] = UVMF_INVLPG;
+#endif
+	check_rc("multicall(mmu_update, update_va_mapping(UVMF_INVLPG))",
+		 HYPERVISOR_multicall(calls, 2), 0);
+	check_rc("  mmu_update result", (long)calls[0].result, 0);
+	check_eq("  mmu_update success_count", done, 1);
+	check_rc("  update_va_mapping result", (long)calls[1].result, 0);
+	probe_read(victim);
+	check(probe_pf(0), "the old translation is gone: a read faults (#PF 0; %u faults, vector %u, "
+	      "error 0x%lx)", probe_fault.count, probe_fault.vector, probe_fault.err);
+
+	/* Again, with update_va_mapping mapping the other frame: the read sees it. */
+	check_rc("map victim again", HYPERVISOR_update_va_mapping(va, orig, UVMF_INVLPG), 0);
+	check_eq("victim reads its mark again", probe_read(victim) & 0xffffffffu, VICTIM_MARK);
+	req.val = 0;
+	entry(0, __HYPERVISOR_mmu_update, (unsigned long)&req, 1, (unsigned long)&done);
+	calls[0].args[3] = DOMID_SELF;
+	pte_t to_other = make_pte(virt_to_mfn(other), PTE_P | PTE_A);
+#ifdef __x86_64__
+	entry(1, __HYPERVISOR_update_va_mapping, va, to_other, UVMF_INVLPG);
+#else
+	entry(1, __HYPERVISOR_update_va_mapping, va, (uint32_t)to_other, (uint32_t)(to_other >> 32));
+	calls[1].args[3] = UVMF_INVLPG;
+#endif
+	check_rc("multicall(mmu_update: unmap, update_va_mapping(other frame, UVMF_INVLPG))",
+		 HYPERVISOR_multicall(calls, 2), 0);
+	check_rc("  results", (long)(calls[0].result | calls[1].result), 0);
+	check_eq("victim's address reads the other frame", probe_read(victim) & 0xffffffffu,
+		 OTHER_MARK);
+	check_rc("map victim back", HYPERVISOR_update_va_mapping(va, orig, UVMF_INVLPG), 0);
+	check_eq("victim reads its mark", probe_read(victim) & 0xffffffffu, VICTIM_MARK);
+}
+
 void guest_main(void)
 {
 	printf("multicall test (" GUEST_MODE ")\n");
@@ -192,4 +274,8 @@ void guest_main(void)
 	batch();
 	stop_rules();
 	bad_lists();
+	mmu_probes_init();
+	probe_set_vcpu_info(vi);
+	check_rc("set_trap_table", traps_install(), 0);
+	flush_in_batch();
 }

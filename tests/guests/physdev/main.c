@@ -2,6 +2,7 @@
 #include "guest.h"
 #include "hypercall_cpu.h"
 #include "traps.h"
+#include "events.h"
 
 const char guest_name[] = "physdev";
 
@@ -28,14 +29,60 @@ asm(".text\n.globl io_probe, io_probe_insn, io_probe_resume\n"
     "	ret\n");
 #endif
 
+/* outb $0x80, dx=0x80 outb, cli, sti: one instruction each, then resume. */
+void out_probe(void), out_dx_probe(void), cli_probe(void), sti_probe(void);
+extern const char out_probe_insn[], out_dx_probe_insn[], cli_probe_insn[], sti_probe_insn[];
+extern const char out_probe_resume[], out_dx_probe_resume[], cli_probe_resume[],
+	sti_probe_resume[];
+asm(".text\n"
+    "out_probe:\n"
+    "	mov $0x5a, %al\n"
+    "out_probe_insn:\n"
+    "	outb %al, $0x80\n"
+    "out_probe_resume:\n"
+    "	ret\n"
+    "out_dx_probe:\n"
+    "	mov $0x5a, %al\n"
+    "	mov $0x80, %dx\n"
+    "out_dx_probe_insn:\n"
+    "	outb %al, %dx\n"
+    "out_dx_probe_resume:\n"
+    "	ret\n"
+    "cli_probe:\n"
+    "cli_probe_insn:\n"
+    "	cli\n"
+    "cli_probe_resume:\n"
+    "	ret\n"
+    "sti_probe:\n"
+    "sti_probe_insn:\n"
+    "	sti\n"
+    "sti_probe_resume:\n"
+    "	ret\n");
+
 static unsigned gp_count;
+static unsigned long gp_err;
 
 static void on_gp(struct trap_ctx *t)
 {
-	if (t->rip != (unsigned long)io_probe_insn)
-		fail_now("#GP at 0x%lx", t->rip);
-	gp_count++;
-	*t->rip_slot = (unsigned long)io_probe_resume;
+	static const struct {
+		const char *insn, *resume;
+	} sites[] = {
+		{ io_probe_insn, io_probe_resume },
+		{ out_probe_insn, out_probe_resume },
+		{ out_dx_probe_insn, out_dx_probe_resume },
+		{ cli_probe_insn, cli_probe_resume },
+		{ sti_probe_insn, sti_probe_resume },
+	};
+
+	for (size_t i = 0; i < sizeof(sites) / sizeof(sites[0]); i++) {
+		if (t->rip != (unsigned long)sites[i].insn)
+			continue;
+		gp_count++;
+		gp_err = t->err;
+		*t->rip_slot = (unsigned long)sites[i].resume;
+		return;
+	}
+	fail_now("#GP at 0x%lx", t->rip);
 }
 
 static long iopl(uint32_t level)
@@ -77,6 +124,67 @@ static void io_privilege(void)
 	set_xen_guest_handle(bm.bitmap, NULL);
 	check_rc("set_iobitmap(NULL, 0): none", HYPERVISOR_physdev_op(PHYSDEVOP_set_iobitmap, &bm),
 		 0);
+}
+
+/* Run probe; the number of #GPs it took (0 or 1). */
+static unsigned gps(void (*probe)(void))
+{
+	gp_count = 0;
+	gp_err = ~0ul;
+	probe();
+	return gp_count;
+}
+
+/*
+ * Xen's pv/emul-priv-op.c: the guest kernel passes iopl_ok() when its
+ * virtual IOPL is at least 1 (without VMASST_TYPE_architectural_iopl). Then
+ * out is emulated (guest_io_okay(); a domU's write to a port it has no
+ * access to is dropped), and cli/sti are emulated as no-ops
+ * (X86EMUL_DONE: evtchn_upcall_mask stays as it is). Otherwise all three
+ * are #GP(0).
+ */
+static void cli_sti(const char *level, bool allowed)
+{
+	char what[96];
+	unsigned want = allowed ? 0 : 1;
+
+	snprintf(what, sizeof(what), "outb $0x80 with virtual IOPL %s: %s", level,
+		 allowed ? "no #GP" : "#GP");
+	check_eq(what, gps(out_probe), want);
+	snprintf(what, sizeof(what), "outb %%dx=0x80 with virtual IOPL %s: %s", level,
+		 allowed ? "no #GP" : "#GP");
+	check_eq(what, gps(out_dx_probe), want);
+	if (!allowed)
+		check_eq("  error code", gp_err, 0);
+
+	vcpu0->evtchn_upcall_mask = 0;
+	snprintf(what, sizeof(what), "cli with virtual IOPL %s: %s", level,
+		 allowed ? "no #GP" : "#GP");
+	check_eq(what, gps(cli_probe), want);
+	check_eq("  evtchn_upcall_mask left alone (0)", vcpu0->evtchn_upcall_mask, 0);
+	vcpu0->evtchn_upcall_mask = 1;
+	snprintf(what, sizeof(what), "sti with virtual IOPL %s: %s", level,
+		 allowed ? "no #GP" : "#GP");
+	check_eq(what, gps(sti_probe), want);
+	check_eq("  evtchn_upcall_mask left alone (1)", vcpu0->evtchn_upcall_mask, 1);
+	if (!allowed)
+		check_eq("  error code", gp_err, 0);
+	unsigned long flags;
+	asm volatile("pushf; pop %0" : "=r"(flags));
+	check_eq("  the real IOPL stays 0", flags & 0x3000, 0);
+}
+
+static void emulated_io(void)
+{
+	printf("out, cli and sti under set_iopl\n");
+	if (!events_init())
+		return;
+	check_rc("set_iopl(1)", iopl(1), 0);
+	cli_sti("1", true);
+	check_rc("set_iopl(3)", iopl(3), 0);
+	cli_sti("3", true);
+	check_rc("set_iopl(0)", iopl(0), 0);
+	cli_sti("0", false);
 }
 
 static void irqs(void)
@@ -200,6 +308,7 @@ void guest_main(void)
 	trap_set_handler(13, on_gp, false);
 	check_rc("set_trap_table", traps_install(), 0);
 	io_privilege();
+	emulated_io();
 	irqs();
 	privileged();
 	compat();

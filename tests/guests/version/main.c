@@ -22,6 +22,27 @@ static bool nul_terminated(const char *buf, size_t size)
 	return memchr(buf, 0, size) != NULL;
 }
 
+/* Every byte of buf after the first NUL is c. */
+static bool tail_is(const char *buf, size_t size, unsigned char c)
+{
+	const char *nul = memchr(buf, 0, size);
+
+	for (const char *p = nul ? nul + 1 : buf + size; p < buf + size; p++)
+		if ((unsigned char)*p != c)
+			return false;
+	return true;
+}
+
+/*
+ * Xen (xen/common/kernel.c) builds these strings in a zeroed array
+ * (memset, safe_strcpy) and copies the whole array: nothing but zeroes
+ * follows the NUL.
+ */
+static void check_zero_tail(const char *name, const char *buf, size_t size)
+{
+	check(tail_is(buf, size, 0), "%s: only zeroes after the NUL (%zu bytes)", name, size);
+}
+
 static void check_string_op(const char *name, int cmd, char *buf, size_t size)
 {
 	memset(buf, 0xff, size);
@@ -29,6 +50,8 @@ static void check_string_op(const char *name, int cmd, char *buf, size_t size)
 	check_rc(name, rc, 0);
 	check(nul_terminated(buf, size), "%s NUL-terminated within %zu bytes: \"%.*s\"",
 	      name, size, (int)strnlen(buf, size < 80 ? size : 80), buf);
+	if (cmd != XENVER_commandline)
+		check_zero_tail(name, buf, size);
 }
 
 /* True when word appears in the space-separated list. */
@@ -68,6 +91,10 @@ static void test_xen_version(long *version)
 	      nul_terminated(ci.compile_domain, sizeof(ci.compile_domain)) &&
 	      nul_terminated(ci.compile_date, sizeof(ci.compile_date)),
 	      "XENVER_compile_info fields NUL-terminated");
+	check_zero_tail("compile_info.compiler", ci.compiler, sizeof(ci.compiler));
+	check_zero_tail("compile_info.compile_by", ci.compile_by, sizeof(ci.compile_by));
+	check_zero_tail("compile_info.compile_domain", ci.compile_domain, sizeof(ci.compile_domain));
+	check_zero_tail("compile_info.compile_date", ci.compile_date, sizeof(ci.compile_date));
 
 	static xen_capabilities_info_t caps;
 	check_string_op("XENVER_capabilities", XENVER_capabilities, caps, sizeof(caps));
@@ -110,6 +137,16 @@ static void test_xen_version(long *version)
 	/* A domU may get "<denied>" here from real Xen; still rc 0 and a string. */
 	static xen_commandline_t cmdline;
 	check_string_op("XENVER_commandline", XENVER_commandline, cmdline, sizeof(cmdline));
+	/*
+	 * Denied (XSM's default for a domU), Xen copies only
+	 * strlen("<denied>") + 1 bytes and the rest is untouched; otherwise the
+	 * whole saved_cmdline array, zero-padded.
+	 */
+	if (!strcmp(cmdline, "<denied>"))
+		check(tail_is(cmdline, sizeof(cmdline), 0xff),
+		      "XENVER_commandline \"<denied>\": the rest of the buffer untouched");
+	else
+		check_zero_tail("XENVER_commandline", cmdline, sizeof(cmdline));
 
 	check_rc("XENVER_<unknown 1000>", HYPERVISOR_xen_version(XENVER_UNKNOWN, NULL),
 		 -XEN_ENOSYS);
