@@ -36,14 +36,20 @@ T=net
 pass() { echo "PASS: $T/$1"; }
 fail() { echo "FAIL: $T/$1: $2"; FAILED=1; }
 
+# One sequence, then its namespace and files go whatever happened.
 steps() {
-	local work ns log rc=0 seed
+	local work ns
 	work=$(mktemp -d "${TMPDIR:-/tmp}/nt.XXXXXX")
 	ns=xenner-nt-$$
+	sequence
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$work"
+}
+
+sequence() {
+	local log rc=0 seed
 	log=$work/console.log
 	seed=$((RANDOM * 32768 + RANDOM))
-	cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$work"; }
-	trap cleanup RETURN
 	mkdir -p /run/netns    # the test VM's initramfs has no /run yet
 	ip netns add "$ns" || { fail setup "ip netns add failed"; return; }
 	ip -n "$ns" link set lo up
