@@ -29,6 +29,22 @@ static void apply_pv_policy(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		out[2] |= 1u << 31;                     /* hypervisor present */
 		out[1] &= 0x00ffffffu;                  /* initial APIC ID: 0 for PV, as Xen */
 	}
+#if STUB_BITS == 32
+	/*
+	 * A 32-bit PV guest sees no long mode, and none of the fast system
+	 * calls the stub does not deliver: SYSCALL (Xen hides it from 32-bit
+	 * PV guests on Intel, where legacy mode has none) and SYSENTER (Xen
+	 * clears it on AMD and Hygon, whose CPUs have no SYSENTER outside
+	 * legacy mode, so 32-bit PV guests already live without it). A guest that
+	 * believed them (2.6.18-xen registers a sysenter callback and gives
+	 * its vDSO sysenter when SEP is set) would see #GP on every system
+	 * call; without them it uses int $0x80.
+	 */
+	if (leaf == 1)
+		out[3] &= ~(1u << 11);                  /* SEP */
+	if (leaf == 0x80000001u)
+		out[3] &= ~(1u << 11 | 1u << 29);       /* SYSCALL, LM */
+#endif
 }
 
 /* CPUID as a Xen PV guest sees it: Xen's leaves at 0x40000000, the rest from KVM. */

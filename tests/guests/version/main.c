@@ -170,6 +170,18 @@ static void test_cpuid(long version)
 	xen_cpuid(XEN_CPUID_LEAF(2), r);
 	check_eq("forced cpuid 0x40000002 eax (hypercall pages)", r[0], 1);
 	printf("  .... hypercall MSR base 0x%x, features 0x%x 0x%x\n", r[1], r[2], r[3]);
+
+#ifndef __x86_64__
+	/*
+	 * A 32-bit PV guest is offered no long mode and no fast system call the
+	 * hypervisor does not deliver (its system calls are int $0x80).
+	 */
+	xen_cpuid(1, r);
+	check(!(r[3] & (1u << 11)), "forced cpuid 1: no SEP (sysenter) for a 32-bit PV guest (edx 0x%x)", r[3]);
+	xen_cpuid(0x80000001u, r);
+	check(!(r[3] & (1u << 11 | 1u << 29)),
+	      "forced cpuid 0x80000001: no SYSCALL, no LM for a 32-bit PV guest (edx 0x%x)", r[3]);
+#endif
 }
 
 static void test_vm_assist(void)
