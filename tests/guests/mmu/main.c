@@ -450,6 +450,22 @@ static void test_refusals(void)
 	check_rc("update_va_mapping: L1 entry with address bit 51 set",
 		 map_win(W_T0, D1.mfn | (1ull << 39), DATA_RO), -XEN_EPERM);
 
+	/*
+	 * A linear (recursive) page table: Xen allows one only read-only
+	 * (get_l2_linear_pagetable, get_l4_linear_pagetable: "Attempt to
+	 * create linear p.t. with write perms"), as writable it would let the
+	 * guest write its live tables directly. (xenner refuses read-only ones
+	 * too: docs/architecture.md, the PV MMU.)
+	 */
+	check_rc("mmu_update: a writable linear L2 entry (the L2 -> itself)",
+		 mmu_update1(pte_ptr(R.table_mfn[2], nidx + 2, MMU_NORMAL_PT_UPDATE),
+			     make_pte(R.table_mfn[2], TABLE)), -XEN_EINVAL);
+#ifdef __x86_64__
+	check_rc("mmu_update: a writable linear L4 entry (slot 300 -> the root)",
+		 mmu_update1(pte_ptr(R.root_mfn, 300, MMU_NORMAL_PT_UPDATE), make_pte(R.root_mfn, TABLE)),
+		 -XEN_EINVAL);
+#endif
+
 	/* l1_disallow_mask */
 	check_rc("update_va_mapping: L1 entry with PCD (a domU without I/O access)",
 		 map_win(W_T0, D1.mfn, DATA_RW | PTE_PCD), -XEN_EINVAL);
