@@ -189,6 +189,102 @@ static void on_gp(struct trap_ctx *t)
 	*t->rip_slot = (unsigned long)seg_fs_resume;
 }
 
+/*
+ * seg_load_<reg>(sel): load sel into <reg> at seg_load_<reg>_insn, then put
+ * the old selector back. A fault at the mov resumes at the restore.
+ */
+#ifdef __x86_64__
+#define SEG_LOADER(reg)							\
+	".globl seg_load_" #reg ", seg_load_" #reg "_insn, seg_load_" #reg "_resume\n" \
+	"seg_load_" #reg ":\n"						\
+	"	mov %" #reg ", %eax\n"					\
+	"seg_load_" #reg "_insn:\n"					\
+	"	mov %edi, %" #reg "\n"					\
+	"seg_load_" #reg "_resume:\n"					\
+	"	mov %eax, %" #reg "\n"					\
+	"	ret\n"
+#else
+#define SEG_LOADER(reg)							\
+	".globl seg_load_" #reg ", seg_load_" #reg "_insn, seg_load_" #reg "_resume\n" \
+	"seg_load_" #reg ":\n"						\
+	"	mov 4(%esp), %ecx\n"					\
+	"	mov %" #reg ", %eax\n"					\
+	"seg_load_" #reg "_insn:\n"					\
+	"	mov %ecx, %" #reg "\n"					\
+	"seg_load_" #reg "_resume:\n"					\
+	"	mov %eax, %" #reg "\n"					\
+	"	ret\n"
+#endif
+asm(".text\n" SEG_LOADER(ds) SEG_LOADER(es) SEG_LOADER(fs) SEG_LOADER(gs) SEG_LOADER(ss));
+
+#define DECLARE_SEG_LOADER(reg) \
+	void seg_load_##reg(unsigned long sel); \
+	extern const char seg_load_##reg##_insn[], seg_load_##reg##_resume[]
+DECLARE_SEG_LOADER(ds);
+DECLARE_SEG_LOADER(es);
+DECLARE_SEG_LOADER(fs);
+DECLARE_SEG_LOADER(gs);
+DECLARE_SEG_LOADER(ss);
+
+enum seg_reg { DS, ES, FS, GS, SS };
+
+static const struct seg_loader {
+	const char *name;
+	void (*load)(unsigned long sel);
+	const char *insn, *resume;
+} loaders[] = {
+#define LOADER(reg) { "%" #reg, seg_load_##reg, seg_load_##reg##_insn, seg_load_##reg##_resume }
+	[DS] = LOADER(ds), [ES] = LOADER(es), [FS] = LOADER(fs), [GS] = LOADER(gs),
+	[SS] = LOADER(ss),
+#undef LOADER
+};
+
+/* The last fault a seg_load_<reg>() took. */
+static struct {
+	unsigned count, vector;
+	unsigned long err, rip;
+} segf;
+
+/* #NP, #SS and #GP: from a seg_load_<reg>() mov, else the seg_fs_read() #GP. */
+static void on_seg_fault(struct trap_ctx *t)
+{
+	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]); i++) {
+		if (t->rip != (unsigned long)loaders[i].insn)
+			continue;
+		segf.count++;
+		segf.vector = t->vector;
+		segf.err = t->err;
+		segf.rip = t->rip;
+		*t->rip_slot = (unsigned long)loaders[i].resume;
+		return;
+	}
+	if (t->vector != 13)
+		fail_now("unexpected %s at 0x%lx (error code 0x%lx)", trap_name(t->vector), t->rip,
+			 t->err);
+	on_gp(t);
+}
+
+/* Loading sel into reg raises vector(err), delivered with the mov's address in the frame. */
+static void load_traps(const char *what, enum seg_reg reg, unsigned sel, unsigned vector,
+		       unsigned long err)
+{
+	const struct seg_loader *l = &loaders[reg];
+	char desc[200];
+
+	memset(&segf, 0, sizeof(segf));
+	l->load(sel);
+	snprintf(desc, sizeof(desc), "%s loading %s (0x%x) with %s: error code 0x%lx, at the mov",
+		 trap_name(vector), l->name, sel, what, err);
+	if (segf.count == 1 && segf.vector == vector && segf.err == err &&
+	    segf.rip == (unsigned long)l->insn)
+		check(true, "%s", desc);
+	else if (!segf.count)
+		check(false, "%s; no fault", desc);
+	else
+		check(false, "%s; got %u faults, the last %s(0x%lx) at 0x%lx (mov at %p)", desc,
+		      segf.count, trap_name(segf.vector), segf.err, segf.rip, (const void *)l->insn);
+}
+
 static const volatile unsigned long target[4] = { 0x5e9a, 0x5e9b, 0x5e9c, 0x5e9d };
 
 /*
@@ -225,6 +321,12 @@ static void load_faults(const char *what, unsigned sel, unsigned long err)
 	seg_fs_read(sel, seg_off(target));
 	check(gp.count == 1 && gp.err == err, "%s: %%fs 0x%x: #GP(0x%lx) (%u faults, error 0x%lx)",
 	      what, sel, err, gp.count, gp.err);
+}
+
+/* Read/write data based at target with this DPL, P clear. */
+static uint64_t not_present_data(unsigned dpl)
+{
+	return seg_desc(seg_base(target), 0xfffff, (ACC_DATA & ~0x80) | dpl << 5, FL_G | FL_DB);
 }
 
 static uint64_t gdt_page[512] __attribute__((aligned(GUEST_PAGE_SIZE)));
@@ -275,6 +377,14 @@ static void gdt_tests(void)
 		 with_dpl(data, KRPL));
 	read_through("GDT entry 9", GDT_SEL(9), 0);
 	load_faults("empty GDT entry 13", GDT_SEL(13), 13 << 3);
+	/*
+	 * Past the guest's entries Xen maps the zero page (pv_destroy_gdt(),
+	 * pv/descriptor-tables.c): an empty descriptor. Past Xen's GDT limit
+	 * (LAST_RESERVED_GDT_BYTE, 0xefff) the CPU refuses the index itself.
+	 * Both: #GP(selector).
+	 */
+	load_faults("GDT entry 512, past the guest's 512 entries", GDT_SEL(512), 512 << 3);
+	load_faults("selector 0xfff8, past Xen's GDT limit 0xefff", 0xfff8 | KRPL, 0xfff8);
 
 	printf("update_descriptor: code and data\n");
 	update_entry("data, DPL 0", 8, data, 0, with_dpl(data, KRPL));
@@ -398,6 +508,44 @@ static void gdt_tests(void)
 	check_rc("map the GDT frame writable", map_page(gdt_page, true), -XEN_EBUSY);
 }
 
+/*
+ * Not-present descriptors. Xen stores them as given ("A not-present
+ * descriptor will always fault, so is safe": check_descriptor(),
+ * pv/descriptor-tables.c), DPL included. The CPU checks type and privilege
+ * before presence, so only a descriptor the kernel's ring may use raises
+ * #NP (%ds..%gs) or #SS (%ss); a DPL 0 one raises #GP. handle_exception
+ * (x86_64/entry.S) sends #NP and #SS to do_trap() (traps.c), which bounces
+ * them to the guest's trap_table handler with the hardware error code: the
+ * selector with the RPL cleared. #TS is not covered: it needs a task
+ * switch, and check_descriptor() refuses TSS descriptors and task gates
+ * (Xen has no do_trap() route for it either: do_unhandled_trap()).
+ */
+static void not_present_tests(void)
+{
+	const uint64_t np = not_present_data(KRPL), np_dpl0 = not_present_data(0);
+	const unsigned long err14 = 14 << 3, err15 = 15 << 3;
+
+	printf("not-present GDT descriptors: #NP, #SS\n");
+	update_entry("data, DPL of the kernel's ring, not present", 14, np, 0, np);
+	load_traps("a not-present GDT descriptor", DS, GDT_SEL(14), 11, err14);
+	load_traps("a not-present GDT descriptor", ES, GDT_SEL(14), 11, err14);
+	load_traps("a not-present GDT descriptor", FS, GDT_SEL(14), 11, err14);
+	load_traps("a not-present GDT descriptor", GS, GDT_SEL(14), 11, err14);
+	load_traps("a not-present GDT descriptor", SS, GDT_SEL(14), 12, err14);
+	update_entry("data, DPL 0, not present (the DPL stays 0)", 15, np_dpl0, 0, np_dpl0);
+	load_traps("a not-present DPL 0 GDT descriptor (privilege checked first)", FS,
+		   GDT_SEL(15), 13, err15);
+	load_traps("a not-present DPL 0 GDT descriptor (privilege checked first)", SS,
+		   GDT_SEL(15), 13, err15);
+	/* With P set the same selector loads: the P bit was the only fault. */
+	update_entry("entry 14, now present", 14, np | 1ull << 47, 0, np | 1ull << 47);
+	read_through("GDT entry 14, now present", GDT_SEL(14), 1);
+	memset(&segf, 0, sizeof(segf));
+	seg_load_ss(GDT_SEL(14));
+	check(!segf.count, "%%ss 0x%x loads GDT entry 14, now present (%u faults)", GDT_SEL(14),
+	      segf.count);
+}
+
 static void ldt_tests(void)
 {
 	printf("MMUEXT_SET_LDT\n");
@@ -414,6 +562,14 @@ static void ldt_tests(void)
 	check_eq("LDT entry 0 reads back with the kernel's DPL", ldt_page[0], with_dpl(data, KRPL));
 	load_faults("LDT entry 1 (empty)", LDT_SEL(1), 1 << 3 | 4);
 	load_faults("LDT entry 2 (past the limit)", LDT_SEL(2), 2 << 3 | 4);
+	/* The live LDT follows update_descriptor; the error code keeps the TI bit. */
+	check_rc("update_descriptor(LDT entry 1: data, not present)",
+		 HYPERVISOR_update_descriptor(((uint64_t)virt_to_mfn(ldt_page) << 12) + 8,
+					      not_present_data(KRPL)),
+		 0);
+	check_eq("  LDT entry 1 reads back as given", ldt_page[1], not_present_data(KRPL));
+	load_traps("a not-present LDT descriptor", GS, LDT_SEL(1), 11, 1 << 3 | 4);
+	load_traps("a not-present LDT descriptor", SS, LDT_SEL(1), 12, 1 << 3 | 4);
 	op.arg1.linear_addr = 0;
 	op.arg2.nr_ents = 0;
 	check_rc("MMUEXT_SET_LDT(none)", HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
@@ -425,9 +581,12 @@ void guest_main(void)
 	printf("segments test (" GUEST_MODE ")\n");
 	segbase_tests();
 
-	trap_set_handler(13, on_gp, false);
+	trap_set_handler(11, on_seg_fault, false);
+	trap_set_handler(12, on_seg_fault, false);
+	trap_set_handler(13, on_seg_fault, false);
 	check_rc("set_trap_table", traps_install(), 0);
 	gdt_tests();
+	not_present_tests();
 	ldt_tests();
 	check_rc("set_gdt(none)", HYPERVISOR_set_gdt(NULL, 0), 0);
 	check_rc("map the GDT frame writable again", map_page(gdt_page, true), 0);
