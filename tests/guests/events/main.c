@@ -247,6 +247,40 @@ static void test_many_ports(void)
 	}
 	check_eq("unmasked sends not delivered at once as their port", wrong, 0);
 	check_eq("events delivered in all", seen.events, n);
+
+	/*
+	 * SCHEDOP_poll on every one of them: with its event pending (masked,
+	 * so no upcall takes it) the poll returns at once and the port stays
+	 * pending (Xen's do_poll only looks); with nothing pending and a
+	 * deadline already past, it returns at once too.
+	 */
+	events_mask();
+	unsigned not_at_once = 0, cleared = 0, failed = 0;
+	for (unsigned i = 0; i < n; i++) {
+		port_clear(many[i]);
+		port_mask(many[i]);
+		ev_send(many[i]);
+		uint64_t t0 = system_time();
+		struct sched_poll sp = { .nr_ports = 1, .timeout = t0 + 2000 * MS };
+		set_xen_guest_handle(sp.ports, &many[i]);
+		if (HYPERVISOR_sched_op(SCHEDOP_poll, &sp))
+			failed++;
+		if (system_time() - t0 > 500 * MS)
+			not_at_once++;
+		if (!port_pending(many[i]))
+			cleared++;
+		port_clear(many[i]);
+		sp.timeout = 1;                 /* long past */
+		if (HYPERVISOR_sched_op(SCHEDOP_poll, &sp))
+			failed++;
+		port_unmask_local(many[i]);
+	}
+	check_eq("SCHEDOP_poll on each port: calls that failed", failed, 0);
+	check_eq("SCHEDOP_poll on each pending port: did not return at once", not_at_once, 0);
+	check_eq("SCHEDOP_poll on each pending port: the port was cleared", cleared, 0);
+	vcpu0->evtchn_pending_sel = 0;
+	vcpu0->evtchn_upcall_pending = 0;
+	events_unmask();
 out:
 	bad = 0;
 	for (unsigned i = 0; i < n; i++)

@@ -228,8 +228,16 @@ static bool tame(unsigned nr, unsigned long a[5])
 		    a[0] == SCHEDOP_watchdog || a[0] == SCHEDOP_shutdown_code)
 			a[0] = SCHEDOP_yield;
 		if (nr == __HYPERVISOR_sched_op && a[0] == SCHEDOP_poll) {
-			struct sched_poll *p = (void *)scratch;
-			p->timeout = now() + 100000;            /* 100 us: never a hang */
+			/*
+			 * Its own copy (random ports and count, a deadline 100 us
+			 * ahead): in scratch, a later entry of the same multicall
+			 * could overwrite the deadline and the poll never return.
+			 */
+			static struct sched_poll polls[16];
+			static unsigned next_poll;
+			struct sched_poll *p = &polls[next_poll++ % 16];
+			memcpy(p, scratch, sizeof(*p));
+			p->timeout = now() + 100000;
 			a[1] = (unsigned long)p;
 		}
 		return true;
