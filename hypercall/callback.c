@@ -60,10 +60,15 @@ static long register_callback(struct vcpu *v, unsigned type, unsigned flags, ulo
 		set_mask_flag(v, type, flags);
 		return 0;
 	case CALLBACKTYPE_sysenter:
-		v->cb.sysenter_address = address;
-		v->cb.sysenter_cs = cs;
-		set_mask_flag(v, type, flags);
-		return 0;
+		/*
+		 * The stub does not deliver SYSENTER (its MSRs stay 0: the
+		 * instruction gives #GP), so the callback is refused rather
+		 * than accepted and never called: Linux then clears its
+		 * SYSENTER feature and uses syscall or int $0x80 (2.6.18-xen's
+		 * enable_sep_cpu and ia32 setup, upstream xen_enable_sysenter).
+		 */
+		trace(TRACE_HYPERCALLS, "callback_op: the sysenter callback is not supported (refused)");
+		return -XEN_ENOSYS;
 	case CALLBACKTYPE_nmi:
 		set_nmi_callback(v, address);
 		return 0;

@@ -233,6 +233,7 @@ void create_bounce_frame(struct vcpu *v, struct regs *r, ulong handler, uint16_t
 			 bool mask_events, bool has_error_code, uint32_t error_code);
 /* 64-bit: a syscall from guest user mode, bounced to the kernel's syscall callback. */
 void guest_user_syscall(struct vcpu *v, struct regs *r);
+void guest_user_syscall32(struct vcpu *v, struct regs *r);
 
 /* ---- hypercall.c ---- */
 #define HYPERCALL_REGS_SET  ((long)0x7fffffff)       /* handler set the frame itself */

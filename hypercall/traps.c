@@ -247,6 +247,24 @@ void guest_user_syscall(struct vcpu *v, struct regs *r)
 	r->flags &= ~X86_EFLAGS_DF;             /* switch_to_kernel, x86_64/entry.S */
 }
 
+/*
+ * 64-bit guests' 32-bit (compat) user code: syscall arrives through CSTAR.
+ * Xen's switch_to_kernel: the syscall32 callback, or the 64-bit one when
+ * none is registered, with the same frame, event masking and DF rule;
+ * without either, #UD at the syscall.
+ */
+void guest_user_syscall32(struct vcpu *v, struct regs *r)
+{
+	ulong cb = v->cb.syscall32_address ? v->cb.syscall32_address : v->cb.syscall_address;
+	if (!cb) {
+		r->ip -= 2;
+		deliver_trap(v, r, X86_UD, false, 0);
+		return;
+	}
+	create_bounce_frame(v, r, cb, 0, v->cb.flags & (1u << CALLBACKTYPE_syscall), false, 0);
+	r->flags &= ~X86_EFLAGS_DF;
+}
+
 static bool is_hypercall_vector(unsigned vec)
 {
 #if STUB_BITS == 32
@@ -315,8 +333,11 @@ void stub_trap(struct regs *r)
 		evtchn_check_upcall(v, r);
 		return;
 	}
-	if (r->vector == VEC_SYSCALL + 1)
-		domain_crash(r, "syscall from 32-bit compat mode: not supported yet");
+	if (r->vector == VEC_SYSCALL + 1) {
+		guest_user_syscall32(v, r);
+		evtchn_check_upcall(v, r);
+		return;
+	}
 #else
 	if (r->vector == VEC_HYPERCALL) {
 		/* The gate's DPL 1 already refused ring 3. */

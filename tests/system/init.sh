@@ -393,6 +393,19 @@ check_fork_exec() {
 	fi
 }
 
+# A 32-bit program on the 64-bit kernel: its system calls take the kernel's
+# compat entry (int $0x80, or the vDSO's syscall/sysenter if the hypervisor
+# delivers them).
+check_compat32() {
+	_out=$(timeout -k 5 "$XT_TIMEOUT" /bin/xt32 "$(uname -m)" 2>&1)
+	_st=$?
+	case $_out in
+	"compat32 ok: 32-bit process"*)
+		[ $_st -eq 0 ] && { info compat32 "$_out"; pass compat32; return; } ;;
+	esac
+	fail compat32 "$(say "$_out" | tr '\n' ' ')(status $_st)"
+}
+
 # run_xt CHECK ARGS...: run the helper, bounded, and judge it by its status.
 run_xt() {
 	_c=$1
@@ -614,7 +627,7 @@ check_kernel_log() {
 	fi
 }
 
-plan="cmdline clock-start cpus memory fork-exec mem-64m pipe-pingpong cpus-run-user clock-advance"
+plan="cmdline clock-start cpus memory fork-exec compat32 mem-64m pipe-pingpong cpus-run-user clock-advance"
 [ -n "$disk" ] && plan="$plan disk"
 plan="$plan kernel-log"
 if [ -n "$fs" ]; then
@@ -639,6 +652,7 @@ for _check in $plan; do
 	cpus) check_cpus ;;
 	memory) check_memory ;;
 	fork-exec) check_fork_exec ;;
+	compat32) check_compat32 ;;
 	mem-64m) run_xt mem-64m mem 64 ;;
 	pipe-pingpong) run_xt pipe-pingpong pingpong 1000 ;;
 	cpus-run-user) check_cpus_run_user ;;

@@ -5,7 +5,8 @@
 #                               [--disk[=NAME]] [--modules KROOT] [--shell]
 #
 # The initramfs holds busybox (Debian's busybox-static) with all its applets,
-# /bin/xt (tests/system/guest-helper.c, compiled here with gcc -static) and
+# /bin/xt (tests/system/guest-helper.c, compiled here with gcc -static),
+# /bin/xt32 (tests/system/compat32.c, gcc -m32 -static) and
 # /init (tests/system/init.sh), which runs the system checks and powers off.
 # What the checks expect comes from the kernel command line
 # (xenner.test.vcpus=N xenner.test.mem=MiB xenner.test.hosttime=S ...; see
@@ -93,6 +94,9 @@ done < <("$STAGE/bin/busybox" --list-full)
 
 gcc -static -O2 -s -Wall -Wextra -Werror -o "$STAGE/bin/xt" "$HERE/guest-helper.c" 2>"$WORK/gcc.log" ||
 	{ cat "$WORK/gcc.log" >&2; die "compiling guest-helper.c failed (is libc6-dev installed?)"; }
+# A 32-bit program: the compat32 check runs it on the 64-bit kernel.
+gcc -m32 -static -O2 -s -Wall -Wextra -Werror -o "$STAGE/bin/xt32" "$HERE/compat32.c" 2>"$WORK/gcc32.log" ||
+	{ cat "$WORK/gcc32.log" >&2; die "compiling compat32.c with -m32 failed (is gcc-multilib installed?)"; }
 
 install -m 755 "$HERE/init.sh" "$STAGE/init"
 printf '%s\n' ${DEFAULTS[@]+"${DEFAULTS[@]}"} > "$STAGE/etc/xenner-test.conf"
