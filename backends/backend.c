@@ -11,6 +11,17 @@
 #include <unistd.h>
 #include <xen/io/xenbus.h>
 
+void xb_device_init(struct xb_device *x, struct backend_host *h, const char *kind, unsigned devid,
+		    const char *name, int (*connect)(struct xb_device *), void (*disconnect)(struct xb_device *))
+{
+	x->h = h;
+	x->connect = connect;
+	x->disconnect = disconnect;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	snprintf(x->fe, sizeof(x->fe), "/local/domain/%u/device/%s/%u", h->domid, kind, devid);
+	snprintf(x->be, sizeof(x->be), "/local/domain/0/backend/%s/%u/%u", kind, h->domid, devid);
+}
+
 void xb_say(const struct xb_device *x, const char *fmt, ...)
 {
 	va_list ap;

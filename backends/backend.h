@@ -44,6 +44,13 @@ struct xb_device {
 	void (*disconnect)(struct xb_device *x);
 };
 
+/*
+ * Fill x for device devid of kind ("vbd", "vif") of h's domain: the
+ * frontend and backend paths libxl uses, a name for messages, and the
+ * backend's connect/disconnect.
+ */
+void xb_device_init(struct xb_device *x, struct backend_host *h, const char *kind, unsigned devid,
+		    const char *name, int (*connect)(struct xb_device *), void (*disconnect)(struct xb_device *));
 void xb_say(const struct xb_device *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define xb_trace(x, ...) do { if ((x)->h->trace) xb_say(x, __VA_ARGS__); } while (0)
 void xb_set_state(struct xb_device *x, int state);

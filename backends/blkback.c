@@ -587,12 +587,9 @@ struct blk_disk *blkback_create(struct backend_host *h, const struct blk_disk_co
 		d->q[i].idx = i;
 		be_queue_init(&d->q[i].ev);
 	}
-	d->x.h = h;
-	d->x.connect = blk_connect;
-	d->x.disconnect = blk_disconnect;
-	snprintf(d->x.name, sizeof(d->x.name), "blkback %s", d->vdev);
-	snprintf(d->x.fe, sizeof(d->x.fe), "/local/domain/%u/device/vbd/%u", h->domid, cfg->devid);
-	snprintf(d->x.be, sizeof(d->x.be), "/local/domain/0/backend/vbd/%u/%u", h->domid, cfg->devid);
+	char name[48];
+	snprintf(name, sizeof(name), "blkback %s", d->vdev);
+	xb_device_init(&d->x, h, "vbd", cfg->devid, name, blk_connect, blk_disconnect);
 	if (open_target(d, err, errlen))
 		goto fail;
 	int rc = write_nodes(d);

@@ -668,12 +668,9 @@ struct net_vif *netback_create(struct backend_host *h, const struct net_vif_conf
 	snprintf(v->bridge, sizeof(v->bridge), "%s", cfg->bridge ? cfg->bridge : "");
 	snprintf(v->script, sizeof(v->script), "%s", cfg->script ? cfg->script : "");
 	snprintf(v->ip, sizeof(v->ip), "%s", cfg->ip ? cfg->ip : "");
-	v->x.h = h;
-	v->x.connect = net_connect;
-	v->x.disconnect = net_disconnect;
-	snprintf(v->x.name, sizeof(v->x.name), "netback %s", v->ifname);
-	snprintf(v->x.fe, sizeof(v->x.fe), "/local/domain/%u/device/vif/%u", h->domid, cfg->devid);
-	snprintf(v->x.be, sizeof(v->x.be), "/local/domain/0/backend/vif/%u/%u", h->domid, cfg->devid);
+	char name[48];
+	snprintf(name, sizeof(name), "netback %s", v->ifname);
+	xb_device_init(&v->x, h, "vif", cfg->devid, name, net_connect, net_disconnect);
 	for (unsigned i = 0; i < NET_MAX_QUEUES; i++) {
 		v->q[i] = malloc(sizeof(*v->q[i]));
 		if (!v->q[i]) {
