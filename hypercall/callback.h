@@ -14,8 +14,8 @@ struct vcpu_cb {
 	 * nmi_address mirrors it.
 	 */
 	unsigned long event_address, failsafe_address, syscall_address;
-	unsigned long syscall32_address, sysenter_address, nmi_address;
-	uint16_t event_cs, failsafe_cs, syscall32_cs, sysenter_cs;    /* 32-bit guests */
+	unsigned long syscall32_address, nmi_address;
+	uint16_t event_cs, failsafe_cs, syscall32_cs;                 /* 32-bit guests */
 	/*
 	 * CALLBACKF_mask_events per type, bit = type: failsafe, syscall,
 	 * syscall32, sysenter. Event upcalls always mask events (Xen ignores

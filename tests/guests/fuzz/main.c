@@ -338,19 +338,10 @@ static void draw(unsigned *nr, unsigned long a[5])
 }
 
 /* The handlers and callbacks a call may have replaced. */
-extern char upcall_entry[];
-
 static void restore(void)
 {
 	traps_install();
-	struct callback_register cb = { .type = CALLBACKTYPE_event };
-#ifdef __x86_64__
-	cb.address = (unsigned long)upcall_entry;
-#else
-	cb.address.cs = FLAT_KERNEL_CS;
-	cb.address.eip = (unsigned long)upcall_entry;
-#endif
-	HYPERVISOR_callback_op(CALLBACKOP_register, &cb);
+	events_register_callback();
 	hypercall2(__HYPERVISOR_set_debugreg, 7, 0);
 	hypercall2(__HYPERVISOR_fpu_taskswitch, 0, 0);
 }

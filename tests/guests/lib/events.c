@@ -38,6 +38,11 @@ bool events_init(void)
 	if (start_info->store_evtchn)
 		port_mask(start_info->store_evtchn);
 
+	return check_rc("callback_op: register the event callback", events_register_callback(), 0);
+}
+
+long events_register_callback(void)
+{
 	struct callback_register cb = { .type = CALLBACKTYPE_event };
 #ifdef __x86_64__
 	cb.address = (unsigned long)upcall_entry;
@@ -45,8 +50,7 @@ bool events_init(void)
 	cb.address.cs = FLAT_KERNEL_CS;
 	cb.address.eip = (unsigned long)upcall_entry;
 #endif
-	return check_rc("callback_op: register the event callback",
-			HYPERVISOR_callback_op(CALLBACKOP_register, &cb), 0);
+	return HYPERVISOR_callback_op(CALLBACKOP_register, &cb);
 }
 
 void events_reset_counts(void)

@@ -18,6 +18,8 @@
 extern shared_info_t *shared;
 extern volatile struct vcpu_info *vcpu0;          /* shared_info's vcpu_info[0] */
 bool events_init(void);
+/* (Re-)register upcall_entry as the event callback (events_init does it once). */
+long events_register_callback(void);
 
 /* What the upcalls saw. Reset with events_reset_counts(). */
 #define EV_MAX_PORTS EVTCHN_2L_NR_CHANNELS
