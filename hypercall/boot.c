@@ -80,6 +80,7 @@ static void parse_boot_description(const void *fdt)
 	bi->heap_size = fdt_u64(fdt, "/memory", BOOT_PROP_HEAP, 1);
 	bi->m2p_off = fdt_u64(fdt, "/memory", BOOT_PROP_M2P, 0);
 	bi->m2p_size = fdt_u64(fdt, "/memory", BOOT_PROP_M2P, 1);
+	bi->m2p_virt = fdt_u64(fdt, "/memory", BOOT_PROP_M2P, 2);
 	bi->shared_info_off = fdt_u64(fdt, "/memory", BOOT_PROP_SHARED_INFO, 0);
 	bi->frame_info_off = fdt_u64(fdt, "/memory", BOOT_PROP_FRAME_INFO, 0);
 	bi->stats_off = fdt_u64(fdt, "/memory", BOOT_PROP_STATS, 0);

@@ -110,8 +110,8 @@ static long reservation(unsigned op, ulong arg, ulong start)
 static long machphys_mapping(ulong arg)
 {
 	struct xen_machphys_mapping m = {
-		.v_start = MACH2PHYS_VIRT_START,
-		.v_end = MACH2PHYS_VIRT_START + dom.bi.m2p_size,
+		.v_start = dom.bi.m2p_virt,
+		.v_end = dom.bi.m2p_virt + dom.bi.m2p_size,
 		.max_mfn = dom.bi.max_mfn - 1,
 	};
 	return copy_to_guest(arg, &m, sizeof(m));

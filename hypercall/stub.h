@@ -131,7 +131,7 @@ struct boot_info {
 	char xen_cmdline[1024];
 	uint64_t guest_nr_pages, max_mfn;
 	uint64_t stub_maddr, stub_size;
-	uint64_t heap_off, heap_size, m2p_off, m2p_size, shared_info_off;
+	uint64_t heap_off, heap_size, m2p_off, m2p_size, m2p_virt, shared_info_off;
 	uint64_t frame_info_off, frame_info_size, stats_off;
 	unsigned nr_ram_ranges;
 	struct { uint64_t mfn, count; } ram[4];

@@ -174,25 +174,42 @@ static unsigned softint_vector(const struct regs *r, uint32_t ec)
 	return (uint8_t)(ec >> 3);
 }
 
+/*
+ * `int $n` the IDT did not let through: delivered if the guest's trap
+ * table allows the caller's privilege (the frame after the instruction),
+ * else #GP((n << 3) | 2) at it, as Xen's do_general_protection.
+ */
+static void software_interrupt(struct vcpu *v, struct regs *r, unsigned n)
+{
+	if (softint_permitted(v, r, n)) {
+		r->ip += 2;
+		deliver_trap(v, r, n, false, 0);
+	} else {
+		deliver_trap(v, r, X86_GP, true, n << 3 | 2);
+	}
+}
+
 static void guest_exception(struct vcpu *v, struct regs *r)
 {
 	unsigned vec = (unsigned)r->vector;
 	uint32_t ec = (uint32_t)r->error_code;
 
 	switch (vec) {
-	case X86_UD:
+	case X86_UD: {
 		if (emulate_forced_cpuid(r))
 			return;
+		/* kvm_pvm: `int $n` from ring 3 arrives as #UD at the instruction. */
+		uint8_t insn[2];
+		if (!copy_from_guest(insn, r->ip, sizeof(insn)) && insn[0] == 0xcd) {
+			software_interrupt(v, r, insn[1]);
+			return;
+		}
 		break;
+	}
 	case X86_GP:
 		if ((ec & 3) == 2) {
-			unsigned n = softint_vector(r, ec);
-			if (softint_permitted(v, r, n)) {
-				r->ip += 2;     /* the int $n instruction */
-				deliver_trap(v, r, n, false, 0);
-				return;
-			}
-			ec = n << 3 | 2;
+			software_interrupt(v, r, softint_vector(r, ec));
+			return;
 		}
 		if (ec == 0 && guest_kernel_mode(v, r) && emulate_privileged(r))
 			return;
@@ -300,8 +317,39 @@ static void count_entry(const struct regs *r)
 		v->stats->vector[vec]++;
 }
 
+#if STUB_BITS == 64
+extern char syscall_entry[], syscall_entry_compat[];
+
+/*
+ * kvm_pvm: `syscall` from ring 3 loads rcx/r11 and jumps to LSTAR (CSTAR)
+ * but stays in ring 3, so the fetch faults on the supervisor-only stub
+ * page. Guest code never runs at those addresses otherwise: turn the
+ * fault back into the syscall entry the hardware would have made.
+ */
+static void pvm_syscall_fixup(struct regs *r)
+{
+	if (r->ip == (ulong)syscall_entry) {
+		r->vector = VEC_SYSCALL;
+		r->cs = FLAT_KERNEL_CS64;
+	} else if (r->ip == (ulong)syscall_entry_compat) {
+		r->vector = VEC_SYSCALL + 1;
+		r->cs = FLAT_USER_CS32;
+	} else {
+		return;
+	}
+	r->error_code = 0;
+	r->ip = r->rcx;
+	r->flags = r->r11;
+	r->ss = FLAT_KERNEL_SS64;
+}
+#endif
+
 void stub_trap(struct regs *r)
 {
+#if STUB_BITS == 64
+	if (r->vector == X86_PF && (r->cs & 3))
+		pvm_syscall_fixup(r);
+#endif
 	if (r->cs & 3)
 		count_entry(r);
 	if (r->vector >= 32 && r->vector < 256 && !is_hypercall_vector((unsigned)r->vector)) {

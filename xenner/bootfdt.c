@@ -54,7 +54,7 @@ int boot_fdt_write(void *buf, size_t size, const struct boot_params *bp,
 	TRY(prop_u64(buf, BOOT_PROP_EVENTS, p->events_off));
 	TRY(prop_u64s(buf, BOOT_PROP_FRAME_INFO,
 		      (uint64_t[]){ p->frame_info_off, p->frame_info_size }, 2));
-	TRY(prop_u64s(buf, BOOT_PROP_M2P, (uint64_t[]){ p->m2p_off, p->m2p_size }, 2));
+	TRY(prop_u64s(buf, BOOT_PROP_M2P, (uint64_t[]){ p->m2p_off, p->m2p_size, p->m2p_virt }, 3));
 	TRY(prop_u64(buf, BOOT_PROP_SHARED_INFO, p->shared_info_off));
 	uint64_t ranges[4] = { 0, p->low_ram_pages, MEMPLAN_HIGH_RAM_BASE >> 12, p->high_ram_pages };
 	TRY(prop_u64s(buf, BOOT_PROP_RAM_RANGES, ranges, p->high_ram_pages ? 4 : 2));

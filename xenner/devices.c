@@ -158,6 +158,8 @@ static void backends_setup(struct vm *vm, const struct devices_info *d)
 
 void devices_shutdown(struct vm *vm)
 {
+	/* What the guest wrote just before it stopped (a panic message, say). */
+	console_process(&console);
 	backend_host.guest_gone = true;
 	xs_server_free(xs_server);
 	xs_server = NULL;

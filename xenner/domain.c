@@ -221,11 +221,7 @@ int domain_run(const struct xenner_config *cfg)
 		die("--memory %llu: %s", (unsigned long long)cfg->memory_mib, err);
 
 	vm->host_kind = cfg->host_kind ? cfg->host_kind : host_kind_detect();
-	if (!strcmp(vm->host_kind, "pvm"))
-		die("this host's KVM is kvm_pvm (no VMX/SVM), which xenner does not support yet; "
-		    "run the guest inside the faithful-KVM test VM: tests/vm/xvm --add xenner/xenner "
-		    "-- xenner --kernel ... (see README)");
-
+	vm->plan.m2p_virt = host_kind_m2p_virt(vm->host_kind, bits, vm->plan.m2p_virt);
 	/* Memory: guest RAM frames first, then the stub region, in one memfd. */
 	alloc_memory(vm);
 	uint64_t *p2m = make_p2m(&vm->plan, cfg);

@@ -1,7 +1,11 @@
 /* hostkind.c — which kind of KVM this host has: VMX, SVM or kvm_pvm. */
 #include "vm.h"
 
+#include <xenner/hostabi.h>
+#include <xen/xen.h>
+
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /*
@@ -21,4 +25,16 @@ const char *host_kind_detect(void)
 	if (access("/sys/module/kvm_amd", F_OK) == 0)
 		return "svm";
 	return "unknown";
+}
+
+/*
+ * Where the M2P is mapped for a 64-bit guest: Xen's address (L4 slot 256)
+ * where the host can map it, the next slot on kvm_pvm, which refuses slot
+ * 256. Guests find it through XENMEM_machphys_mapping, as Linux does.
+ */
+uint64_t host_kind_m2p_virt(const char *kind, unsigned guest_bits, uint64_t fallback)
+{
+	if (guest_bits == 64 && !strcmp(kind, "pvm"))
+		return STUB64_M2P_ALT;
+	return fallback;
 }

@@ -211,6 +211,30 @@ static void setup_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi,
 		die("KVM_SET_REGS: %s", strerror(errno));
 }
 
+/*
+ * The vCPU was in the stub: print the words on its stack that point into
+ * the stub image, innermost first (return addresses and saved frames; look
+ * them up in build/stub64.elf with addr2line).
+ */
+static void print_stub_stack(struct vm *vm, uint64_t sp)
+{
+	const struct mem_plan *p = &vm->plan;
+	uint64_t lo = p->stub_virt, hi = p->stub_virt + p->stub_size;
+	if (sp < lo || sp >= hi || (sp & 7))
+		return;
+	fprintf(stderr, "  stub stack:");
+	unsigned shown = 0;
+	for (uint64_t a = sp; a + 8 <= hi && a < sp + 4096 && shown < 16; a += 8) {
+		uint64_t w;
+		memcpy(&w, vm->stub + (a - lo), sizeof(w));
+		if (w >= lo && w < lo + p->image_size) {
+			fprintf(stderr, " %llx", (unsigned long long)w);
+			shown++;
+		}
+	}
+	fprintf(stderr, "\n");
+}
+
 void kvm_print_vcpu_state(struct vcpu *v)
 {
 	struct kvm_regs r;
@@ -232,6 +256,8 @@ void kvm_print_vcpu_state(struct vcpu *v)
 		r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, s.cs.selector,
 		s.ss.selector, s.ds.selector, s.es.selector, s.fs.selector, s.gs.selector,
 		s.tr.selector, s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	if (!(s.cs.selector & 3))
+		print_stub_stack(v->vm, r.rsp);
 }
 
 void kvm_print_lapic_timer(struct vcpu *v)

@@ -76,6 +76,7 @@ int mem_plan_compute(struct mem_plan *p, unsigned guest_bits, uint64_t nr_pages,
 		p->stub_size = size;
 	}
 	p->stub_cr3 = p->stub_gpa + p->pt_off;
+	p->m2p_virt = guest_bits == 64 ? MACH2PHYS_VIRT_START : XEN32_MACH2PHYS_VIRT_START;
 
 	if (p->stub_gpa + p->stub_size > MEMPLAN_STUB_LIMIT) {
 		snprintf(err, errlen, "stub region does not fit below 3 GiB (%llu MiB of guest RAM)",
@@ -167,7 +168,7 @@ void mem_plan_build_stub_tables(const struct mem_plan *p, uint8_t *stub)
 		uint64_t sup = PTE_P | PTE_RW | PTE_A;
 		uint64_t user = sup | PTE_US;
 		/* Read-only, guest-readable M2P; the stub region; all machine memory. */
-		map_2m_64(&a, top, MACH2PHYS_VIRT_START, m2p_gpa, p->m2p_size,
+		map_2m_64(&a, top, p->m2p_virt, m2p_gpa, p->m2p_size,
 			  PTE_P | PTE_US | PTE_A | PTE_NX, user);
 		map_2m_64(&a, top, STUB64_VIRT_BASE, p->stub_gpa, p->stub_size,
 			  sup | PTE_D | PTE_G, sup);

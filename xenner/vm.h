@@ -128,6 +128,7 @@ void stats_print(struct vm *vm, FILE *out);
 
 /* hostkind.c */
 const char *host_kind_detect(void);
+uint64_t host_kind_m2p_virt(const char *kind, unsigned guest_bits, uint64_t fallback);
 
 /* domain.c */
 int domain_run(const struct xenner_config *cfg);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #endif
 
-#define STUB_ABI_VERSION 6
+#define STUB_ABI_VERSION 7
 #define STUB_MAGIC 0x4255545352454e58   /* "XENRSTUB" little endian */
 
 /*
@@ -32,6 +32,8 @@
 #define STUB64_PHYSMAP        0xffff840000000000ull   /* L4 slot 264 */
 #define STUB64_L4_FIRST       256
 #define STUB64_L4_LAST        271
+/* The M2P where slot 256 cannot be mapped (kvm_pvm): the next slot. */
+#define STUB64_M2P_ALT        0xffff808000000000ull   /* L4 slot 257 */
 
 /*
  * The 32-bit PAE hole, for host code (which sees the x86_64 headers). The
@@ -271,7 +273,7 @@ _Static_assert(sizeof(struct stub_stats) == (64 + 256 + 8 + 6) * 8, "stub_stats 
 #define BOOT_PROP_DOM0_PORTS    "dom0-ports"      /* u32 list: guest ports bound to dom0 at boot */
 #define BOOT_PROP_STATS         "stats"           /* u64 offset in the stub region: stub_stats[nr_vcpus] */
 #define BOOT_PROP_FRAME_INFO    "frame-info"      /* u64 offset, u64 size in the stub region */
-#define BOOT_PROP_M2P           "m2p"             /* u64 offset, u64 size in the stub region */
+#define BOOT_PROP_M2P           "m2p"             /* u64 offset, u64 size in the stub region, u64 guest virtual address */
 #define BOOT_PROP_SHARED_INFO   "shared-info-offset" /* u64 offset in the stub region */
 #define BOOT_PROP_RAM_RANGES    "ram-ranges"      /* (u64 mfn, u64 count)*: guest-owned frames */
 /* /guest */

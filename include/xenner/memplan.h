@@ -38,6 +38,7 @@ struct mem_plan {
 	uint64_t stats_off, stats_size;         /* struct stub_stats per vCPU */
 	uint64_t events_off;                    /* one page: to_host, to_guest bitmaps */
 	uint64_t m2p_off, m2p_size;     /* M2P table, 2 MiB aligned */
+	uint64_t m2p_virt;              /* where the guest reads it (default: Xen's) */
 	uint64_t stub_cr3;              /* GPA of the stub's root table */
 	uint64_t stub_virt;             /* where the stub region is mapped */
 };

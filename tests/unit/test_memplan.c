@@ -110,6 +110,20 @@ TEST(stub_tables_64)
 	free(stub);
 }
 
+/* On kvm_pvm the M2P moves to slot 257 and slot 256 stays empty. */
+TEST(stub_tables_64_m2p_moved)
+{
+	struct mem_plan p = plan(64, 256, 1);
+	p.m2p_virt = STUB64_M2P_ALT;
+	uint8_t *stub = calloc(1, p.stub_size);
+	mem_plan_build_stub_tables(&p, stub);
+	uint64_t f;
+	CHECK_EQ(walk(&p, stub, STUB64_M2P_ALT + 8, &f), p.stub_gpa + p.m2p_off + 8);
+	CHECK_EQ(f & 0x6, 0x4);
+	CHECK_EQ(walk(&p, stub, MACH2PHYS_VIRT_START + 8, &f), ~0ull);
+	free(stub);
+}
+
 TEST(stub_tables_pae)
 {
 	struct mem_plan p = plan(32, 256, 1);
@@ -152,6 +166,7 @@ int main(void)
 	RUN(large_guest_splits_around_the_pci_hole);
 	RUN(pae_machine_memory_limit);
 	RUN(stub_tables_64);
+	RUN(stub_tables_64_m2p_moved);
 	RUN(stub_tables_pae);
 	RUN(m2p_inverts_a_shuffled_p2m);
 	return check_done();

@@ -138,7 +138,7 @@ static void fill_scratch(void)
 /* The pfn of one of our frames, or ~0: Xen's read-only M2P first, the p2m to confirm it. */
 static unsigned long mfn_to_pfn(unsigned long mfn)
 {
-	const unsigned long *m2p = (const unsigned long *)MACH2PHYS_VIRT_START;
+	const unsigned long *m2p = m2p_table();
 	if (mfn > max_mfn)
 		return ~0ul;
 	unsigned long pfn = m2p[mfn];

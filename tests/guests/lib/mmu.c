@@ -16,6 +16,22 @@ long mmuext1(unsigned int cmd, unsigned long mfn)
 	return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
+/*
+ * The read-only M2P, where XENMEM_machphys_mapping says (Xen's default
+ * address if it fails, as Linux does): xenner moves it on hosts that
+ * cannot map Xen's slot.
+ */
+const unsigned long *m2p_table(void)
+{
+	static unsigned long base;
+	if (!base) {
+		xen_machphys_mapping_t mm = { 0 };
+		base = HYPERVISOR_memory_op(XENMEM_machphys_mapping, &mm) == 0 ? mm.v_start
+									       : MACH2PHYS_VIRT_START;
+	}
+	return (const unsigned long *)base;
+}
+
 /* ---- fault probes ---- */
 
 /*

@@ -78,6 +78,9 @@ static inline long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
 long mmu_update1(uint64_t ptr, uint64_t val);
 long mmuext1(unsigned int cmd, unsigned long mfn);
 
+/* The M2P table's address, from XENMEM_machphys_mapping. */
+const unsigned long *m2p_table(void);
+
 /* ---- fault probes ---- */
 
 /*

@@ -735,8 +735,7 @@ static void test_new_baseptr(void)
 {
 	struct frame FR = alloc_frame();
 	const volatile pte_t *root = (const volatile pte_t *)start_info->pt_base;
-	unsigned long m2p_addr = MACH2PHYS_VIRT_START;
-	const volatile unsigned long *m2p = (const volatile unsigned long *)m2p_addr;
+	const volatile unsigned long *m2p = m2p_table();
 	unsigned long smfn = virt_to_mfn(_start);
 
 	printf("\n== MMUEXT_NEW_BASEPTR to a copy of the root table\n");
@@ -776,8 +775,10 @@ static void test_new_baseptr(void)
 	if (check_no_fault("the M2P reads through the copy"))
 		check_eq("M2P[mfn of _start]", v, virt_to_pfn(_start));
 #ifdef __x86_64__
-	check((read_entry(FR.mfn, 256) & PTE_P) && read_entry(FR.mfn, 256) == root[256],
-	      "the hypervisor filled slot 256 (the read-only M2P) of the copy");
+	unsigned int m2p_slot = pt_index((unsigned long)m2p, 4);
+	check((read_entry(FR.mfn, m2p_slot) & PTE_P) &&
+	      read_entry(FR.mfn, m2p_slot) == root[m2p_slot],
+	      "the hypervisor filled slot %u (the read-only M2P) of the copy", m2p_slot);
 	check(read_entry(FR.mfn, 260) != garbage, "the garbage in slot 260 was replaced (0x%llx)",
 	      (unsigned long long)read_entry(FR.mfn, 260));
 #else
@@ -818,8 +819,17 @@ static void test_m2p(void)
 	printf("\n== the M2P and MMU_MACHPHYS_UPDATE\n");
 	memset(&mm, 0, sizeof(mm));
 	check_rc("XENMEM_machphys_mapping", HYPERVISOR_memory_op(XENMEM_machphys_mapping, &mm), 0);
+	/* Xen's address, or (xenner on kvm_pvm) another slot of the hypervisor hole. */
+#ifdef __x86_64__
+	check(mm.v_start >= HYPERVISOR_VIRT_START && mm.v_end <= HYPERVISOR_VIRT_END &&
+	      !(mm.v_start & ((1ul << 39) - 1)),
+	      "machphys_mapping.v_start 0x%lx starts a slot of the hypervisor hole", mm.v_start);
+#else
 	check_eq("machphys_mapping.v_start", mm.v_start, MACH2PHYS_VIRT_START);
-	volatile unsigned long *m2p = (volatile unsigned long *)MACH2PHYS_VIRT_START;
+#endif
+	check(mm.v_end - mm.v_start >= (mm.max_mfn + 1) * sizeof(long) && mm.max_mfn >= beyond - 1,
+	      "machphys_mapping covers max_mfn 0x%lx (v_end 0x%lx)", mm.max_mfn, mm.v_end);
+	volatile unsigned long *m2p = (volatile unsigned long *)mm.v_start;
 	unsigned long smfn = virt_to_mfn(_start);
 
 	unsigned long v = probe_read(&m2p[smfn]);
