@@ -39,6 +39,8 @@ static const struct config_key keys[] = {
 	  "a virtual network interface, in xl's vif syntax (repeatable)", 0, 0 },
 	{ "xenstore-socket", KEY_STRING, OFF(xenstore_socket), "PATH",
 	  "serve the guest's xenstore on this unix socket (XENSTORED_PATH for xenstore-*)", 0, 0 },
+	{ "dry-run", KEY_FLAG, OFF(dry_run), "",
+	  "check the configuration and the kernel, print the guest's layout and exit 0 without booting it", 0, 0 },
 	{ "host-kind", KEY_STRING, OFF(host_kind), "KIND",
 	  "override KVM host detection: vmx, svm or pvm (testing)", 0, 0 },
 };

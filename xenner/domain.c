@@ -222,6 +222,14 @@ int domain_run(const struct xenner_config *cfg)
 
 	vm->host_kind = cfg->host_kind ? cfg->host_kind : host_kind_detect();
 	vm->plan.m2p_virt = host_kind_m2p_virt(vm->host_kind, bits, vm->plan.m2p_virt);
+	if (cfg->dry_run) {
+		printf("xenner: dry run: %s: %u-bit PV kernel, entry %#llx, %llu MiB, %u vCPU(s), "
+		       "%u disk(s), %u nic(s), host KVM %s, M2P at %#llx; not booted\n",
+		       cfg->kernel, bits, (unsigned long long)k.entry,
+		       (unsigned long long)cfg->memory_mib, cfg->vcpus, cfg->nr_disks, cfg->nr_nics,
+		       vm->host_kind, (unsigned long long)vm->plan.m2p_virt);
+		return 0;
+	}
 	/* Memory: guest RAM frames first, then the stub region, in one memfd. */
 	alloc_memory(vm);
 	uint64_t *p2m = make_p2m(&vm->plan, cfg);

@@ -200,6 +200,14 @@ static void setup_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi,
 	s.efer = is64 ? (EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) : EFER_NX;
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
 		die("KVM_SET_SREGS: %s", strerror(errno));
+	/*
+	 * kvm_pvm accepts PAE paging without long mode but drops CR0.PG: the
+	 * 32-bit stub would triple-fault at its first instruction.
+	 */
+	if (!is64 && (ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || !(s.cr0 & CR0_PG)))
+		die("32-bit PV guests: not supported on this host's KVM (%s): it cannot run "
+		    "32-bit PAE paging; run the guest on a VMX/SVM host or inside the "
+		    "faithful-KVM test VM (tests/vm/xvm, see README)", vm->host_kind);
 
 	struct kvm_regs r;
 	memset(&r, 0, sizeof(r));

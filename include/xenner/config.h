@@ -21,6 +21,7 @@ struct xenner_config {
 	char *xenstore_socket;  /* --xenstore-socket PATH: serve xenstore to host tools there */
 	bool stats;             /* --stats: print stub-entry counts at exit */
 	bool check_integrity;   /* --check-integrity: the host's check of the stub and guest tables at exit */
+	bool dry_run;           /* --dry-run: check config and kernel, print the plan, do not boot */
 	unsigned nr_disks;      /* disk = [ ... ] (--disk SPEC, repeatable) */
 	struct disk_spec *disks;
 	unsigned nr_nics;       /* vif = [ ... ] (--nic SPEC, repeatable) */

@@ -55,7 +55,10 @@ expect xenstore-socket-file 1 "xenstore-socket: $tmp/notsock exists and is not a
 expect help 0 "usage: xenner --kernel FILE" -- --help
 expect version 0 "KVM host kind: " -- --version
 if [ -f "$GUEST" ]; then
-	expect pvm-host-refused 1 "kvm_pvm.*not support.*test VM" -- --kernel "$GUEST" --host-kind pvm
+	expect dry-run 0 "dry run: .*64-bit PV kernel.* 256 MiB, 2 vCPU.*host KVM pvm, M2P at 0xffff808000000000; not booted" \
+		-- --kernel "$GUEST" --memory 256 --vcpus 2 --host-kind pvm --dry-run
+	expect dry-run-svm 0 "host KVM svm, M2P at 0xffff800000000000; not booted" \
+		-- --kernel "$GUEST" --host-kind svm --dry-run
 else
-	echo "FAIL: cli/pvm-host-refused: test guest $GUEST not built"
+	echo "FAIL: cli/dry-run: test guest $GUEST not built"
 fi
