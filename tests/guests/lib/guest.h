@@ -16,6 +16,18 @@ extern const char guest_name[];
 void guest_main(void);
 
 /* Start-of-day state recorded by start{64,32}.S before it switched stacks. */
+/* CPUID (subleaf 0) through Xen's forced-emulation prefix (ud2; .ascii "xen"; cpuid). */
+static inline void xen_cpuid(uint32_t leaf, uint32_t r[4])
+{
+	asm volatile(XEN_CPUID
+		     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		     : "0"(leaf), "2"(0));
+}
+
+/* A macro's value as a string, for inline assembly. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 extern unsigned long boot_start_info, boot_sp, boot_cs, boot_ss, boot_ds, boot_flags;
 extern start_info_t *start_info;
 extern char _start[], _end[];
@@ -41,6 +53,17 @@ bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool check_eq(const char *what, unsigned long long got, unsigned long long want);
 bool check_rc(const char *what, long got, long want);
 __attribute__((noreturn)) void verdict(void);
+
+/*
+ * The host kind, from "xenner.host=pvm" on the guest's command line
+ * (run-guests.sh adds it on kvm_pvm). pvm_cannot(what, why): on kvm_pvm,
+ * prints "  skip <what>: kvm_pvm: <why>", counts it and returns true, so
+ * the caller skips a check that host cannot pass (docs/architecture.md,
+ * "kvm_pvm"); elsewhere returns false.
+ */
+bool host_is_pvm(void);
+#define PVM_SELECTORS "ring-3 code reads the host's own selectors (0x33, 0x2b) from %cs and %ss"
+bool pvm_cannot(const char *what, const char *why);
 __attribute__((noreturn, format(printf, 1, 2))) void fail_now(const char *fmt, ...);
 __attribute__((noreturn)) void shutdown(unsigned int reason);
 

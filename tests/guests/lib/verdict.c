@@ -1,7 +1,7 @@
 /* verdict.c — checks, the final VERDICT line and shutdown. */
 #include "guest.h"
 
-static unsigned int nchecks, nfailed;
+static unsigned int nchecks, nfailed, nskipped;
 static char first_failure[160];
 
 static bool record(bool ok, const char *desc)
@@ -38,6 +38,20 @@ bool check_rc(const char *what, long got, long want)
 	return check(false, "%s -> %ld, want %ld", what, got, want);
 }
 
+bool host_is_pvm(void)
+{
+	return strstr((const char *)start_info->cmd_line, "xenner.host=pvm") != NULL;
+}
+
+bool pvm_cannot(const char *what, const char *why)
+{
+	if (!host_is_pvm())
+		return false;
+	nskipped++;
+	printf("  skip %s: kvm_pvm: %s\n", what, why);
+	return true;
+}
+
 void shutdown(unsigned int reason)
 {
 	struct sched_shutdown s = { .reason = reason };
@@ -51,6 +65,8 @@ void shutdown(unsigned int reason)
 
 void verdict(void)
 {
+	if (nskipped)
+		printf("%u checks skipped: what kvm_pvm cannot do\n", nskipped);
 	if (nfailed == 0) {
 		printf("%u checks passed\nVERDICT: PASS %s\n", nchecks, guest_name);
 	} else {

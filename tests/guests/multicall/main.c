@@ -5,8 +5,6 @@
 
 const char guest_name[] = "multicall";
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 #define SENTINEL ((xen_ulong_t)0x5e5e5e5e)
 
 static multicall_entry_t calls[8];

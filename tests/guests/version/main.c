@@ -65,14 +65,6 @@ static bool has_token(const char *list, const char *word)
 	return false;
 }
 
-/* CPUID through Xen's forced-emulation prefix (ud2; .ascii "xen"; cpuid). */
-static void xen_cpuid(uint32_t leaf, uint32_t r[4])
-{
-	asm volatile(XEN_CPUID
-		     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-		     : "0"(leaf), "2"(0));
-}
-
 static void test_xen_version(long *version)
 {
 	long ver = HYPERVISOR_xen_version(XENVER_version, NULL);
