@@ -69,6 +69,7 @@ static void parse_boot_description(const void *fdt)
 	bi->tsc_khz = fdt_u32(fdt, "/xenner", BOOT_PROP_TSC_KHZ);
 	bi->trace = fdt_u32(fdt, "/xenner", BOOT_PROP_TRACE);
 	fdt_str(fdt, "/xenner", BOOT_PROP_HOST_KIND, bi->host_kind, sizeof(bi->host_kind));
+	dom.no_native_nm = !strcmp(bi->host_kind, "pvm");
 	fdt_str(fdt, "/xenner", BOOT_PROP_XEN_EXTRA, bi->xen_extra, sizeof(bi->xen_extra));
 	fdt_str(fdt, "/xenner", BOOT_PROP_XEN_CMDLINE, bi->xen_cmdline, sizeof(bi->xen_cmdline));
 

@@ -37,6 +37,16 @@ long do_iret(HC_ARGS)
 	v->vcpu_info->evtchn_upcall_mask = !(ic.rflags & X86_EFLAGS_IF);
 	r->rax = ic.rax;
 	trace(TRACE_TRAPS, "iret to %lx", (ulong)r->ip);
+	/*
+	 * Where the FPU raises no #NM, a lazy-FPU kernel (2.6.18) returning to
+	 * a process with TS set gets the #NM now, at the process's first
+	 * instruction, so that it loads that process's FPU state before any
+	 * FPU instruction can run on another's.
+	 */
+	if (dom.no_native_nm && v->cb.fpu_ts && !v->kernel_mode && v->traps[X86_NM].address) {
+		fpu_nm_fault(v, r);
+		deliver_trap(v, r, X86_NM, false, 0);
+	}
 	return HYPERCALL_REGS_SET;
 }
 #else

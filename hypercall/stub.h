@@ -146,6 +146,11 @@ struct domain {
 	struct vcpu *vcpus[MAX_VCPUS];
 	struct domain_ev ev;            /* evtchn.c */
 	struct host_page *host;         /* shared with the host (hostabi.h) */
+	/*
+	 * kvm_pvm: natively-run guest code ignores CR0.TS, so no #NM comes
+	 * from the FPU (docs/architecture.md, "kvm_pvm hosts").
+	 */
+	bool no_native_nm;
 };
 extern struct domain dom;
 

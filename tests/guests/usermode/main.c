@@ -191,6 +191,7 @@ asm(".section .text.user, \"ax\"\n"
     USNIP(u_pf_ro, "mov $user_text_start, " U_ADDR_REG, "movl $0, (" U_ADDR_REG ")")
     USNIP(u_gp, "mov $" STR(GP_SELECTOR) ", %ebx", "mov %bx, %fs")
     USNIP(u_ud, "", "ud2")
+    USNIP(u_fpu, "", "fninit\n.globl u_fpu_after\nu_fpu_after:")
     USNIP(u_de, "xor %ebx, %ebx; xor %edx, %edx", "div %ebx")
     USNIP(u_int_dpl0, "", "int $" STR(SOFTINT_DPL0))
     USNIP(u_int80, "", "int $" STR(SOFTINT_OK) "\n.globl u_int80_after\nu_int80_after:")
@@ -234,6 +235,8 @@ DECLARE_USNIP(u_pf_write);
 DECLARE_USNIP(u_pf_ro);
 DECLARE_USNIP(u_gp);
 DECLARE_USNIP(u_ud);
+DECLARE_USNIP(u_fpu);
+extern const char u_fpu_after[];
 DECLARE_USNIP(u_de);
 DECLARE_USNIP(u_int_dpl0);
 DECLARE_USNIP(u_int80);
@@ -620,10 +623,34 @@ static void user_syscall(void)
 }
 #endif
 
+/*
+ * A lazy-FPU kernel (2.6.18) sets TS at a context switch and loads the
+ * process's FPU state at its #NM. On kvm_pvm the FPU raises none, so the
+ * stub gives it on the way back to user mode, at the first instruction.
+ */
+static void user_fpu_ts(void)
+{
+	printf("user mode: x87 with TS set: #NM, TS cleared, then the instruction runs\n");
+	check_rc("fpu_taskswitch(1)", HYPERVISOR_fpu_taskswitch(1), 0);
+	reset_seen();
+	if (!run_user(u_fpu) || !check_eq("  traps taken", nseen, 1))
+		return;
+	if (host_is_pvm())
+		check_user_frame(&seen[0], (const char *)u_fpu, 7, -1, false);
+	else
+		check_user_frame(&seen[0], u_fpu_insn, 7, -1, true);
+	reset_seen();
+	if (!run_user(u_fpu) || !check_eq("  traps taken", nseen, 1))
+		return;
+	check_eq("  again: the fninit runs, ud2 after it (#UD)", seen[0].vector, 6);
+	check_eq("  at", seen[0].rip, (unsigned long)u_fpu_after);
+}
+
 static void user_mode(void)
 {
 	for (size_t i = 0; i < sizeof(user_tests) / sizeof(user_tests[0]); i++)
 		user_trap(&user_tests[i]);
+	user_fpu_ts();
 	user_bp_and_back();
 	user_int80();
 #ifdef __x86_64__
