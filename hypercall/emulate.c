@@ -155,6 +155,41 @@ static bool cpu_is_intel(void)
 	return intel;
 }
 
+/*
+ * Two Intel MSRs Linux reads unguarded at boot (early_init_intel), as
+ * Xen's emul-priv-op.c and msr.c give them to a PV guest; on other
+ * vendors they stay #GP. Writing the value a read gives is accepted, any
+ * other #GP (Xen: UCODE_REV takes only 0, MISC_ENABLE only its value).
+ * - IA32_MISC_ENABLE: guest_misc_enable() of a host with fast strings on,
+ *   as firmware leaves it. Without the bit Linux clears ERMS but not FSRM,
+ *   and its memmove then sends short copies into its 32-byte loop, which
+ *   runs until it faults: Debian's 6.1 overran printk's buffer through
+ *   .bss into its page tables.
+ * - IA32_UCODE_REV: Xen forwards the host's microcode revision, which the
+ *   stub cannot see (KVM shows its own): revision 0 here; Linux skips its
+ *   microcode checks under a hypervisor. Linux writes 0 to it first.
+ */
+#define MSR_IA32_UCODE_REV   0x8b
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_GUEST (1ull << 0 /* FAST_STRING */ | 1ull << 11 /* BTS_UNAVAIL */ | \
+			   1ull << 12 /* PEBS_UNAVAIL */ | 1ull << 23 /* XTPR_DISABLE */)
+
+static bool intel_msr_read(uint32_t msr, uint64_t *val)
+{
+	if (!cpu_is_intel())
+		return false;
+	switch (msr) {
+	case MSR_IA32_UCODE_REV:
+		*val = 0;
+		return true;
+	case MSR_IA32_MISC_ENABLE:
+		*val = MISC_ENABLE_GUEST;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool emulate_wrmsr(struct vcpu *v, struct regs *r)
 {
 	uint32_t msr = (uint32_t)*reg_ptr(r, 1);
@@ -186,6 +221,9 @@ static bool emulate_wrmsr(struct vcpu *v, struct regs *r)
 		return true;
 #endif
 	default: {
+		uint64_t cur;
+		if (intel_msr_read(msr, &cur) && val == cur)
+			return true;
 		int mce = vmce_wrmsr(&v->vmce, cpu_is_intel(), msr, val);
 		if (mce)
 			return mce > 0;
@@ -215,6 +253,10 @@ static bool emulate_rdmsr(struct vcpu *v, struct regs *r)
 		return true;
 	default: {
 		uint64_t val;
+		if (intel_msr_read(msr, &val)) {
+			msr_result(r, val);
+			return true;
+		}
 		int mce = vmce_rdmsr(&v->vmce, cpu_is_intel(), msr, &val);
 		if (mce > 0)
 			msr_result(r, val);

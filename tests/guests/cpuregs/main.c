@@ -1,4 +1,4 @@
-/* cpuregs — fpu_taskswitch and #NM, set_debugreg/get_debugreg and #DB, as Xen has them. */
+/* cpuregs — fpu_taskswitch and #NM, Intel boot MSRs, set_debugreg/get_debugreg and #DB, as Xen has them. */
 #include "guest.h"
 #include "hypercall_cpu.h"
 #include "traps.h"
@@ -94,6 +94,96 @@ static void on_db(struct trap_ctx *t)
 	db.rip = t->rip;
 	db.rflags = t->rflags;
 	t->rip_slot[2] &= ~TF;          /* rip, cs, rflags: stop stepping */
+}
+
+/*
+ * msr_read(msr, &val) / msr_write(msr, val): 0, or 1 if the rdmsr/wrmsr
+ * took #GP (on_gp resumes at msr_fault).
+ */
+int msr_read(uint32_t msr, uint64_t *val);
+int msr_write(uint32_t msr, uint64_t val);
+extern const char msr_read_insn[], msr_write_insn[], msr_fault[];
+#ifdef __x86_64__
+asm(".text\n"
+    ".globl msr_read, msr_read_insn, msr_write, msr_write_insn, msr_fault\n"
+    "msr_read:\n"
+    "	mov %edi, %ecx\n"
+    "msr_read_insn:\n"
+    "	rdmsr\n"
+    "	mov %eax, (%rsi)\n"
+    "	mov %edx, 4(%rsi)\n"
+    "	xor %eax, %eax\n"
+    "	ret\n"
+    "msr_write:\n"
+    "	mov %edi, %ecx\n"
+    "	mov %esi, %eax\n"
+    "	shr $32, %rsi\n"
+    "	mov %esi, %edx\n"
+    "msr_write_insn:\n"
+    "	wrmsr\n"
+    "	xor %eax, %eax\n"
+    "	ret\n"
+    "msr_fault:\n"
+    "	mov $1, %eax\n"
+    "	ret\n");
+#else
+asm(".text\n"
+    ".globl msr_read, msr_read_insn, msr_write, msr_write_insn, msr_fault\n"
+    "msr_read:\n"
+    "	mov 4(%esp), %ecx\n"
+    "msr_read_insn:\n"
+    "	rdmsr\n"
+    "	mov 8(%esp), %ecx\n"
+    "	mov %eax, (%ecx)\n"
+    "	mov %edx, 4(%ecx)\n"
+    "	xor %eax, %eax\n"
+    "	ret\n"
+    "msr_write:\n"
+    "	mov 4(%esp), %ecx\n"
+    "	mov 8(%esp), %eax\n"
+    "	mov 12(%esp), %edx\n"
+    "msr_write_insn:\n"
+    "	wrmsr\n"
+    "	xor %eax, %eax\n"
+    "	ret\n"
+    "msr_fault:\n"
+    "	mov $1, %eax\n"
+    "	ret\n");
+#endif
+
+static void on_gp(struct trap_ctx *t)
+{
+	if (t->rip != (unsigned long)msr_read_insn && t->rip != (unsigned long)msr_write_insn)
+		fail_now("unexpected #GP at 0x%lx (error code 0x%lx)", t->rip, t->err);
+	t->rip_slot[0] = (unsigned long)msr_fault;
+}
+
+/*
+ * The two Intel MSRs Linux reads unguarded at boot, as Xen gives them to
+ * a PV guest: IA32_MISC_ENABLE with fast strings on (Linux's memmove
+ * breaks without), IA32_UCODE_REV; writing back what a read gives is
+ * accepted, anything else #GP. Other vendors: #GP.
+ */
+static void intel_msrs(void)
+{
+	uint32_t r[4];
+	xen_cpuid(0, r);
+	bool intel = r[1] == 0x756e6547 && r[3] == 0x49656e69 && r[2] == 0x6c65746e;
+	uint64_t v = 0;
+
+	printf("MSRs Linux reads at boot (%s CPU)\n", intel ? "Intel" : "not an Intel");
+	if (!intel) {
+		check_eq("rdmsr IA32_MISC_ENABLE: #GP", msr_read(0x1a0, &v), 1);
+		check_eq("rdmsr IA32_UCODE_REV: #GP", msr_read(0x8b, &v), 1);
+		return;
+	}
+	if (check_eq("rdmsr IA32_MISC_ENABLE", msr_read(0x1a0, &v), 0))
+		check_eq("  fast strings, BTS and PEBS unavailable, xTPR disabled", v, 0x801801);
+	check_eq("wrmsr IA32_MISC_ENABLE, the value read", msr_write(0x1a0, v), 0);
+	check_eq("wrmsr IA32_MISC_ENABLE, fast strings off: #GP", msr_write(0x1a0, v & ~1ull), 1);
+	check_eq("wrmsr IA32_UCODE_REV = 0 (Linux does, before reading it)", msr_write(0x8b, 0), 0);
+	check_eq("wrmsr IA32_UCODE_REV = 1: #GP", msr_write(0x8b, 1), 1);
+	check_eq("rdmsr IA32_UCODE_REV", msr_read(0x8b, &v), 0);
 }
 
 #define PVM_NO_DATA_BP "ring-3 code runs with the host's debug registers: no data breakpoints"
@@ -240,8 +330,10 @@ void guest_main(void)
 	       dr7_writable);
 	trap_set_handler(1, on_db, false);
 	trap_set_handler(7, on_nm, false);
+	trap_set_handler(13, on_gp, false);
 	check_rc("set_trap_table", traps_install(), 0);
 	fpu_taskswitch();
+	intel_msrs();
 	debug_registers();
 	debug_traps();
 }
