@@ -193,7 +193,8 @@ static void xwrite(int fd, const void *buf, size_t len, const char *who)
 		die("%s: write returned %zd (%s)", who, r, r < 0 ? strerror(errno) : "short");
 }
 
-static int cmd_pingpong(long rounds)
+/* rounds round trips of a counter between this process and a child, over two pipes; ms taken. */
+static int64_t pingpong(long rounds)
 {
 	int down[2], up[2];
 	char why[128];
@@ -227,7 +228,86 @@ static int cmd_pingpong(long rounds)
 	t1 = ms(CLOCK_MONOTONIC);
 	if (reap(pid, why, sizeof why))
 		die("%s", why);
-	printf("%ld round trips in %lld ms\n", rounds, (long long)(t1 - t0));
+	close(down[0]);
+	close(down[1]);
+	close(up[0]);
+	close(up[1]);
+	return t1 - t0;
+}
+
+static int cmd_pingpong(long rounds)
+{
+	printf("%ld round trips in %lld ms\n", rounds, (long long)pingpong(rounds));
+	return 0;
+}
+
+/*
+ * Micro-benchmarks for bench/ (figures, not checks): each runs for about
+ * `ms` milliseconds and prints "<name>: <rate>/s (<count> in <ms> ms)".
+ */
+static void micro_report(const char *name, long count, int64_t t)
+{
+	printf("micro %s: %.0f/s (%ld in %lld ms)\n", name, t > 0 ? (double)count * 1000.0 / (double)t : 0.0,
+	       count, (long long)t);
+}
+
+static int cmd_micro(long msecs, const char *exe)
+{
+	int64_t t0 = ms(CLOCK_MONOTONIC), t;
+	long n = 0;
+	char why[128];
+
+	/* A system call that does almost nothing: getppid. */
+	do {
+		for (int i = 0; i < 100; i++)
+			syscall(SYS_getppid);
+		n += 100;
+	} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
+	micro_report("syscall", n, t);
+
+	/* fork, exec of a static program, wait. */
+	n = 0;
+	t0 = ms(CLOCK_MONOTONIC);
+	do {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null >= 0)
+				dup2(null, STDOUT_FILENO);
+			execl(exe, exe, "echo", (char *)NULL);
+			_exit(127);
+		}
+		if (reap(pid, why, sizeof why))
+			die("%s", why);
+		n++;
+	} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
+	micro_report("fork-exec", n, t);
+
+	/* Page faults: first touch of fresh anonymous pages, 16 MiB at a time. */
+	const size_t len = 16u << 20;
+	n = 0;
+	t0 = ms(CLOCK_MONOTONIC);
+	do {
+		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap: %s", strerror(errno));
+		for (size_t off = 0; off < len; off += 4096)
+			p[off] = 1;
+		munmap((void *)p, len);
+		n += (long)(len / 4096);
+	} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
+	micro_report("page-fault", n, t);
+
+	/* Pipe round trips between two processes. */
+	n = 0;
+	t0 = ms(CLOCK_MONOTONIC);
+	do {
+		pingpong(1000);
+		n += 1000;
+	} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
+	micro_report("pipe-roundtrip", n, t);
 	return 0;
 }
 
@@ -514,7 +594,8 @@ static int cmd_dio(const char *dev, const char *mode, long kib, long seconds)
 static void usage(void)
 {
 	fprintf(stderr, "usage: xt echo ARGS... | clocks | mem MIB | pingpong N | cpus N | disk DEV MIB |\n"
-			"       tcp-send IP PORT MIB SEED | tcp-recv PORT MIB SEED | dio DEV MODE KIB SECONDS\n");
+			"       tcp-send IP PORT MIB SEED | tcp-recv PORT MIB SEED | dio DEV MODE KIB SECONDS |\n"
+			"       micro MS\n");
 	exit(2);
 }
 
@@ -545,6 +626,8 @@ int main(int argc, char **argv)
 		return cmd_cpus(number(argv[2], 1, MAX_CPUS, "CPU count"));
 	if (!strcmp(sub, "disk") && argc == 4)
 		return cmd_disk(argv[2], number(argv[3], 1, 1024, "size in MiB"));
+	if (!strcmp(sub, "micro") && argc == 3)
+		return cmd_micro(number(argv[2], 1, 60000, "milliseconds per figure"), "/proc/self/exe");
 	if (!strcmp(sub, "dio") && argc == 6)
 		return cmd_dio(argv[2], argv[3], number(argv[4], 1, 16384, "block size in KiB"),
 			       number(argv[5], 1, 100, "seconds"));
