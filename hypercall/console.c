@@ -47,10 +47,8 @@ void hostcall3(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2)
 	hostcall_kick(hc);
 }
 
-void trace(unsigned flag, const char *fmt, ...)
+void trace_print(unsigned flag, const char *fmt, ...)
 {
-	if (!(dom.bi.trace & flag))
-		return;
 	char line[256];
 	va_list ap;
 	va_start(ap, fmt);

@@ -132,15 +132,16 @@ trap_entries:
 
 	.text
 /* size_t stub_copy_user(void *dst, const void *src, size_t len): bytes not copied. */
-	.globl stub_copy_user, copy_user_insn, copy_user_fixup
+	.globl stub_copy_user, copy_user_start, copy_user_end, copy_user_fixup
 stub_copy_user:
 	pushl %esi
 	pushl %edi
 	movl 12(%esp), %edi
 	movl 16(%esp), %esi
 	movl 20(%esp), %ecx
-copy_user_insn:
+copy_user_start:
 	rep movsb
+copy_user_end:
 	xorl %eax, %eax
 	popl %edi
 	popl %esi

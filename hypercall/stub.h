@@ -215,7 +215,13 @@ bool fixup_exception(struct regs *r);
 /* ---- output (console.c, lib.c) ---- */
 int vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void trace(unsigned flag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void trace_print(unsigned flag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Trace when --trace asked for flag; the test is inline: trace points sit on hot paths. */
+#define trace(flag, ...) \
+	do { \
+		if (dom.bi.trace & (flag)) \
+			trace_print((flag), __VA_ARGS__); \
+	} while (0)
 void panic_regs(const struct regs *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 #define panic(...) panic_regs(NULL, __VA_ARGS__)

@@ -17,7 +17,7 @@ static bool vector_has_error_code(unsigned v)
 	       v == X86_PF || v == X86_AC || v == 21 || v == 29 || v == 30;
 }
 
-extern char copy_user_insn[], copy_user_fixup[];
+extern char copy_user_start[], copy_user_end[], copy_user_fixup[];
 bool emulate_ptwr(struct regs *r, ulong cr2);      /* ptwr.c */
 bool emulate_privileged(struct regs *r);           /* emulate.c */
 
@@ -29,7 +29,7 @@ bool emulate_privileged(struct regs *r);           /* emulate.c */
  */
 bool fixup_exception(struct regs *r)
 {
-	if (r->ip == (ulong)copy_user_insn) {
+	if (r->ip >= (ulong)copy_user_start && r->ip < (ulong)copy_user_end) {
 		r->ip = (ulong)copy_user_fixup;
 		return true;
 	}
