@@ -309,7 +309,9 @@ int domain_run(const struct xenner_config *cfg)
 	/* Secondary vCPU threads wait until the guest brings them up (VCPUOP_up). */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_start(&vm->vcpus[i]);
+	profile_start(vm);
 	int status = vm_wait(vm);
+	profile_finish();
 	events_stop(vm);
 	devices_shutdown(vm);
 	if (cfg->stats)

@@ -314,8 +314,10 @@ static void *vcpu_thread(void *arg)
 			v->dumped = true;
 		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				profile_sample(v);
 				continue;
+			}
 			pr_err("vCPU %u: KVM_RUN: %s", v->id, strerror(errno));
 			vm_finish(v->vm, EXIT_DIED);
 			break;

@@ -128,6 +128,11 @@ void stats_print(struct vm *vm, FILE *out);
 
 /* hostkind.c */
 const char *host_kind_detect(void);
+
+/* profile.c: XENNER_PROFILE=FILE, a sampling profile of the stub. */
+bool profile_start(struct vm *vm);
+void profile_sample(struct vcpu *v);
+void profile_finish(void);
 uint64_t host_kind_m2p_virt(const char *kind, unsigned guest_bits, uint64_t fallback);
 
 /* domain.c */
