@@ -37,7 +37,7 @@ void tlb_flush(uint64_t mask, unsigned long va) { (void)mask; (void)va; }
 void tlb_flush_local_full(void) { }
 int validate_seg_desc_page(uint64_t mfn) { (void)mfn; return 0; }
 int vcpu_set_ldt(struct vcpu *v, ulong base, unsigned ents) { (void)v; (void)base; (void)ents; return 0; }
-void trace(unsigned flag, const char *fmt, ...) { (void)flag; (void)fmt; }
+void trace_print(unsigned flag, const char *fmt, ...) { (void)flag; (void)fmt; }
 void panic_regs(const struct regs *r, const char *fmt, ...)
 {
 	(void)r;
