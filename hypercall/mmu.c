@@ -117,11 +117,8 @@ void mmu_init(void)
 	if (dom.bi.frame_info_size < dom.bi.max_mfn * sizeof(struct frame_info))
 		panic("frame info area too small for %llu frames",
 		      (unsigned long long)dom.bi.max_mfn);
+	/* The host filled it: guest RAM frames PGC_GUEST, the rest zero (memplan.h). */
 	frames = stub_ptr(dom.bi.frame_info_off);
-	memset(frames, 0, dom.bi.max_mfn * sizeof(struct frame_info));
-	for (unsigned i = 0; i < dom.bi.nr_ram_ranges; i++)
-		for (uint64_t m = 0; m < dom.bi.ram[i].count; m++)
-			frames[dom.bi.ram[i].mfn + m].count = PGC_GUEST;
 }
 
 /*

@@ -250,6 +250,7 @@ int domain_run(const struct xenner_config *cfg)
 	memcpy(vm->stub, sh, copy);
 	mem_plan_build_stub_tables(&vm->plan, vm->stub);
 	mem_plan_fill_m2p(&vm->plan, vm->stub, p2m);
+	mem_plan_fill_frame_info(&vm->plan, vm->stub);
 
 	kvm_open_vm(vm);
 	const struct mem_plan *p = &vm->plan;

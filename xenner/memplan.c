@@ -201,6 +201,14 @@ void mem_plan_build_stub_tables(const struct mem_plan *p, uint8_t *stub)
 	l2[(STUB32_MAPCACHE >> 21) & 511] = l1_gpa | PTE_P | PTE_RW | PTE_A;
 }
 
+void mem_plan_fill_frame_info(const struct mem_plan *p, uint8_t *stub)
+{
+	struct frame_info *f = (struct frame_info *)(void *)(stub + p->frame_info_off);
+	memset(f, 0, p->max_mfn * sizeof(*f));
+	for (uint64_t i = 0; i < p->nr_pages; i++)
+		f[mem_plan_ram_mfn(p, i)].count = FRAME_GUEST;
+}
+
 void mem_plan_fill_m2p(const struct mem_plan *p, uint8_t *stub, const uint64_t *p2m)
 {
 	uint8_t *m2p = stub + p->m2p_off;

@@ -60,4 +60,12 @@ void mem_plan_build_stub_tables(const struct mem_plan *p, uint8_t *stub);
 /* Fill the M2P in the stub region from the p2m (INVALID for non-RAM frames). */
 void mem_plan_fill_m2p(const struct mem_plan *p, uint8_t *stub, const uint64_t *p2m);
 
+/*
+ * The frame info the stub starts from: every guest RAM frame FRAME_GUEST,
+ * no references, no type; other frames all zero. Filled by the host, where
+ * it is cheap: the stub's own code may be emulated instruction by
+ * instruction (kvm_pvm), and this is a loop over every machine frame.
+ */
+void mem_plan_fill_frame_info(const struct mem_plan *p, uint8_t *stub);
+
 #endif

@@ -144,6 +144,28 @@ TEST(stub_tables_pae)
 	free(stub);
 }
 
+/* Guest RAM frames start as FRAME_GUEST, everything else (stub, holes) zero. */
+TEST(frame_info_marks_guest_ram)
+{
+	struct mem_plan p = plan(64, 4096, 1);          /* 4 GiB: RAM on both sides of the hole */
+	uint8_t *stub = calloc(1, p.stub_size);
+	memset(stub + p.frame_info_off, 0x5a, p.frame_info_size);
+	mem_plan_fill_frame_info(&p, stub);
+	const struct frame_info *f = (const void *)(stub + p.frame_info_off);
+	uint64_t guest = 0;
+	for (uint64_t m = 0; m < p.max_mfn; m++) {
+		if (f[m].count == FRAME_GUEST && f[m].type == 0)
+			guest++;
+		else if (f[m].count || f[m].type)
+			CHECK_EQ(m, ~0ull);     /* neither guest RAM nor zero */
+	}
+	CHECK_EQ(guest, p.nr_pages);
+	CHECK_EQ(f[mem_plan_ram_mfn(&p, 0)].count, FRAME_GUEST);
+	CHECK_EQ(f[mem_plan_ram_mfn(&p, p.nr_pages - 1)].count, FRAME_GUEST);
+	CHECK_EQ(f[p.stub_gpa >> 12].count, 0);
+	free(stub);
+}
+
 TEST(m2p_inverts_a_shuffled_p2m)
 {
 	struct mem_plan p = plan(64, 16, 1);
@@ -168,6 +190,7 @@ int main(void)
 	RUN(stub_tables_64);
 	RUN(stub_tables_64_m2p_moved);
 	RUN(stub_tables_pae);
+	RUN(frame_info_marks_guest_ram);
 	RUN(m2p_inverts_a_shuffled_p2m);
 	return check_done();
 }

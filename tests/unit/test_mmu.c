@@ -69,6 +69,10 @@ static void reset(void)
 	dom.bi.stub_maddr = (uint64_t)GUEST_FRAMES << PAGE_SHIFT;
 	dom.bi.stub_size = (uint64_t)(NR_FRAMES - GUEST_FRAMES) << PAGE_SHIFT;
 	mmu_init();
+	/* What the host's mem_plan_fill_frame_info() does: guest RAM frames PGC_GUEST. */
+	memset(frames, 0, NR_FRAMES * sizeof(*frames));
+	for (uint64_t m = 0; m < GUEST_FRAMES; m++)
+		frames[m].count = PGC_GUEST;
 	tlb_type_change_calls = tlb_writable_drops = 0;
 }
 
