@@ -75,7 +75,9 @@ enum {
 #define X86_EFLAGS_RF   0x10000ul
 #define X86_EFLAGS_DF   0x400ul
 #define X86_EFLAGS_AC   0x40000ul
+#define PFEC_PRESENT    0x1u
 #define PFEC_USER       0x4u
+#define PFEC_RSVD       0x8u
 
 /* One guest trap-table slot (set_trap_table). */
 struct trap_slot {

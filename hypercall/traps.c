@@ -189,6 +189,30 @@ static void software_interrupt(struct vcpu *v, struct regs *r, unsigned n)
 	}
 }
 
+#if STUB_BITS == 64
+/*
+ * Where the M2P is not at Xen's address (kvm_pvm: slot 257), a guest that
+ * reads it there without asking XENMEM_machphys_mapping faults: say why,
+ * once (always, as for unsupported hypercalls), then under --trace traps.
+ * kvm_pvm reports its refused slot 256 as present with a reserved bit
+ * set; nothing is mapped there, so the guest gets the not-present fault
+ * x86 would give (Linux takes a reserved-bit fault for a corrupt table).
+ */
+static void m2p_moved_note(ulong cr2, struct regs *r, uint32_t *ec)
+{
+	static bool said;
+	if (dom.bi.m2p_virt == MACH2PHYS_VIRT_START || cr2 < MACH2PHYS_VIRT_START ||
+	    cr2 >= MACH2PHYS_VIRT_END)
+		return;
+	*ec &= ~(PFEC_PRESENT | PFEC_RSVD);
+	trace(said ? TRACE_TRAPS : TRACE_UNKNOWN, "page fault at %lx (rip %lx): the guest reads the "
+	      "M2P at Xen's fixed address %lx, but on this host it is at %lx; a guest must ask "
+	      "XENMEM_machphys_mapping (Linux does), this one hard-codes MACH2PHYS_VIRT_START",
+	      cr2, (ulong)r->ip, (ulong)MACH2PHYS_VIRT_START, (ulong)dom.bi.m2p_virt);
+	said = true;
+}
+#endif
+
 static void guest_exception(struct vcpu *v, struct regs *r)
 {
 	unsigned vec = (unsigned)r->vector;
@@ -226,6 +250,9 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 			ec &= ~PFEC_USER;
 #endif
 		trace(TRACE_TRAPS, "page fault at %lx ec %x rip %lx", cr2, ec, (ulong)r->ip);
+#if STUB_BITS == 64
+		m2p_moved_note(cr2, r, &ec);
+#endif
 		break;
 	}
 	case X86_NM:
