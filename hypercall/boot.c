@@ -177,9 +177,9 @@ void stub_start(const void *fdt)
 	arch_cpu_init(v);
 	v->online = true;
 	v->up = true;
-	trace(TRACE_HYPERCALLS | TRACE_TRAPS, "stub: %u-bit guest, %llu pages, entry %llx",
-	      STUB_BITS, (unsigned long long)dom.bi.guest_nr_pages,
-	      (unsigned long long)dom.bi.entry);
+	trace(TRACE_HYPERCALLS | TRACE_TRAPS, "stub: %u-bit guest, %llu pages, entry %llx, host KVM %s, "
+	      "M2P at %llx", STUB_BITS, (unsigned long long)dom.bi.guest_nr_pages,
+	      (unsigned long long)dom.bi.entry, dom.bi.host_kind, (unsigned long long)dom.bi.m2p_virt);
 
 	mmu_init();
 	mm_share_frame_with_guest((dom.bi.stub_maddr + dom.bi.shared_info_off) >> PAGE_SHIFT);
