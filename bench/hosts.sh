@@ -15,7 +15,9 @@
 #           (tests/system/qemu-as-xenner.sh), the only other way to run it
 #           on a host without VMX/SVM
 # Prints one table row per way (and the stub entries by cause for the two
-# xenner runs) and keeps the consoles in the directory it names.
+# xenner runs) and keeps the consoles in the directory it names. Then what
+# one stub entry costs, directly and in the test VM: the entrycost guest
+# (build/guests/pv64/entrycost, `make guests`), cycles per entry.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -103,4 +105,23 @@ for w in "${WAYS[@]}"; do
 	echo "== stub entries by cause ($w, the whole run: boot, micro-benchmarks, poweroff)"
 	grep 'xenner: stats:' "$f" | sed 's/^.*xenner: stats: */   /'
 done
+ENTRYCOST=$ROOT/build/guests/pv64/entrycost
+if [ -x "$ENTRYCOST" ]; then
+	for w in "${WAYS[@]}"; do
+		case $w in
+		direct)
+			[ "$kind" = none ] && continue
+			timeout -k 5 300 "$XENNER" --kernel "$ENTRYCOST" >"$OUT/entry-direct.log" 2>&1 </dev/null || true ;;
+		vm)
+			"$ROOT/tests/vm/xvm" --timeout 600 --add "$XENNER:/xvm/xenner" \
+				--add "$ENTRYCOST:/xvm/entrycost" -- /xvm/xenner --kernel /xvm/entrycost \
+				>"$OUT/entry-vm.log" 2>&1 </dev/null || true ;;
+		*) continue ;;
+		esac
+		echo "== one stub entry ($w, cycles of the guest's TSC)"
+		sed -n 's/^.*COST: /   /p' "$OUT/entry-$w.log"
+	done
+else
+	echo "(no $ENTRYCOST: make guests, for the cost of one stub entry)"
+fi
 echo "(host KVM: $kind; consoles and stderr in $OUT)"
