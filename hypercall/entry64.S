@@ -164,7 +164,7 @@ trap_entries:
 
 	.text
 /*
- * Copy to/from guest memory: eight bytes at a time, then bytes. A fault on
+ * Copy to/from guest memory: eight bytes at a time, then 4, 2, 1. A fault on
  * any access in [copy_user_start, copy_user_end) is fixed up by
  * fixup_exception() to continue at copy_user_fixup, which returns the bytes
  * not copied (%rcx; up to 7 more than were, when a word faulted); 0 on
@@ -184,15 +184,26 @@ copy_user_start:
 	subq $8, %rcx
 	cmpq $8, %rcx
 	jae 1b
-2:	testq %rcx, %rcx
+2:	testb $4, %cl
+	jz 3f
+	movl (%rsi), %eax
+	movl %eax, (%rdi)
+	addq $4, %rsi
+	addq $4, %rdi
+	subq $4, %rcx
+3:	testb $2, %cl
 	jz 4f
-3:	movb (%rsi), %al
+	movw (%rsi), %ax
+	movw %ax, (%rdi)
+	addq $2, %rsi
+	addq $2, %rdi
+	subq $2, %rcx
+4:	testb $1, %cl
+	jz 5f
+	movb (%rsi), %al
 	movb %al, (%rdi)
-	incq %rsi
-	incq %rdi
 	decq %rcx
-	jnz 3b
-4:
+5:
 copy_user_end:
 	xorl %eax, %eax
 	ret
