@@ -147,6 +147,14 @@ int gc_dr_insn_breakpoint_hit(uint32_t dr7, uint32_t hw_dr6)
 	return -1;
 }
 
+#define RFLAGS_RING3 (0x1ull | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | \
+		      0x40000 | 0x200000)       /* CF PF AF ZF SF TF DF OF NT AC ID */
+
+uint64_t gc_ring3_rflags(uint64_t r11)
+{
+	return (r11 & RFLAGS_RING3) | 0x200 /* IF */ | 0x2;
+}
+
 enum gc_mc_next gc_multicall_next(unsigned long op, bool frame_rewritten, bool kernel_mode)
 {
 	if (op == __HYPERVISOR_iret || frame_rewritten)

@@ -64,4 +64,13 @@ int gc_dr_insn_breakpoint_hit(uint32_t dr7, uint32_t hw_dr6);
 enum gc_mc_next { GC_MC_CONTINUE, GC_MC_EXIT, GC_MC_PREEMPT };
 enum gc_mc_next gc_multicall_next(unsigned long op, bool frame_rewritten, bool kernel_mode);
 
+/*
+ * The rflags of a ring-3 `syscall` whose saved r11 the stub cannot trust
+ * (kvm_pvm's syscall arrives as a #PF at LSTAR's target, and a guest can
+ * jump there with any r11): only what ring-3 code can hold, the arithmetic
+ * flags, TF, DF, NT, AC and ID, with IF and bit 1 set, as the CPU would
+ * have saved them. Never IOPL or VM: the stub irets with these.
+ */
+uint64_t gc_ring3_rflags(uint64_t r11);
+
 #endif

@@ -1,5 +1,6 @@
 /* traps.c — exceptions: from the stub (fixups, panics) and from the guest (bounced to its handlers). */
 #include "stub.h"
+#include "guestcheck.h"
 
 static const char *const vector_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
@@ -366,7 +367,7 @@ static void pvm_syscall_fixup(struct regs *r)
 	}
 	r->error_code = 0;
 	r->ip = r->rcx;
-	r->flags = r->r11;
+	r->flags = gc_ring3_rflags(r->r11);     /* a jump here brings any r11 */
 	r->ss = FLAT_KERNEL_SS64;
 }
 #endif

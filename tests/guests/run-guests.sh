@@ -13,6 +13,8 @@
 # xenner.host=pvm on their command line and skip, counted and named, the
 # checks that host cannot pass (their PASS line says how many); pv32 guests
 # are refused there, which pv32/refused checks, and the rest are SKIPs.
+# STUB_SYSCALL_ENTRY=<hex>: the 64-bit stub's syscall_entry (nm), for the
+# usermode guest's forged-syscall check; without it that check is a SKIP.
 # POSIX sh: it also runs under busybox ash inside the test VM.
 
 TIMEOUT=60
@@ -88,6 +90,9 @@ options() {
 		guest_opts="--disk $tmp/frontends.img,xvda,w --nic vifname=xfe0 --stats" ;;
 	*)	guest_opts= ;;
 	esac
+	if [ "$1" = usermode ] && [ -n "${STUB_SYSCALL_ENTRY:-}" ] && [ "$mode" = pv64 ]; then
+		guest_extra=xenner.syscall_entry=$STUB_SYSCALL_ENTRY
+	fi
 	# kvm_pvm moves the M2P: the mmu guest's read at Xen's address must be explained.
 	also_line=
 	if [ "$1" = mmu ] && [ "${GUEST_HOST_KIND:-}" = pvm ]; then
@@ -176,6 +181,11 @@ pv32_refused() {
 
 if [ "${GUEST_HOST_KIND:-}" = pvm ]; then
 	case pv32/refused in $FILTER) pv32_refused ;; esac
+fi
+if [ -z "${STUB_SYSCALL_ENTRY:-}" ]; then
+	case pv64/usermode in $FILTER)
+		echo "SKIP: $NAME/pv64/usermode/forged-syscall: STUB_SYSCALL_ENTRY not given (nm build/stub64.elf)" ;;
+	esac
 fi
 for mode in pv64 pv32; do
 	if [ ! -d "$GUEST_DIR/$mode" ]; then

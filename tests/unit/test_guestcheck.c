@@ -141,9 +141,20 @@ TEST(multicall_stops_after_iret_or_a_rewritten_frame)
 	CHECK_EQ(gc_multicall_next(__HYPERVISOR_xen_version, false, false), GC_MC_PREEMPT);
 }
 
+/* A forged syscall's r11 never gives IOPL, VM or a cleared IF to the iret. */
+TEST(ring3_rflags_drop_privileged_bits)
+{
+	CHECK_EQ(gc_ring3_rflags(0x246), 0x246);
+	CHECK_EQ(gc_ring3_rflags(0x3000 | 0x20000 | 0x80000 | 0x100000 | 0x10000), 0x202);
+	CHECK_EQ(gc_ring3_rflags(0), 0x202);
+	CHECK_EQ(gc_ring3_rflags(~0ull), 0x244fd7);
+	CHECK_EQ(gc_ring3_rflags(0x40400 | 0x100), 0x40702);
+}
+
 int main(void)
 {
 	RUN(canonical_is_48_bit_sign_extension);
+	RUN(ring3_rflags_drop_privileged_bits);
 	RUN(guest_array_64_checks_overflow_and_start_only);
 	RUN(guest_array_32_must_end_below_the_hole);
 	RUN(breakpoint_addresses_stay_out_of_the_hole);

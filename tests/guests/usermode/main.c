@@ -812,12 +812,71 @@ static void kernel_xm(void)
 	kernel_trap(&xm);
 }
 
+#ifdef __x86_64__
+/*
+ * A jump to the stub's syscall entry with a forged r11 (IOPL 3): on
+ * kvm_pvm a syscall arrives as exactly that fault, so the stub takes it as
+ * a syscall (here, in kernel mode, a hypercall), but the rflags it irets
+ * with are only what ring 3 can hold. The address comes from the command
+ * line (xenner.syscall_entry=, run-guests.sh reads it from the stub's
+ * symbols); without it the check is not made.
+ */
+unsigned long forged_syscall(unsigned long entry);
+long forged_ret;
+asm(".text\n"
+    ".globl forged_syscall\n"
+    "forged_syscall:\n"
+    "	lea 1f(%rip), %rcx\n"
+    "	mov $0x3202, %r11\n"                  /* IOPL 3, IF */
+    "	mov %rdi, %rdx\n"
+    "	mov $" STR(__HYPERVISOR_xen_version) ", %eax\n"
+    "	xor %edi, %edi\n"
+    "	xor %esi, %esi\n"
+    "	jmp *%rdx\n"
+    "1:	mov %rax, forged_ret(%rip)\n"
+    "	pushfq\n"
+    "	pop %rax\n"
+    "	ret\n");
+
+static unsigned long cmdline_hex(const char *key)
+{
+	const char *p = strstr((const char *)start_info->cmd_line, key);
+	unsigned long v = 0;
+	if (!p)
+		return 0;
+	for (p += strlen(key);; p++) {
+		unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0') :
+			     *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10) : 16u;
+		if (d == 16)
+			return v;
+		v = v << 4 | d;
+	}
+}
+
+static void kernel_forged_syscall(void)
+{
+	unsigned long entry = cmdline_hex("xenner.syscall_entry=");
+	if (!entry)
+		return;
+	printf("kernel mode: a jump to the stub's syscall entry (0x%lx) with r11 = IOPL 3\n", entry);
+	forged_ret = 0;
+	unsigned long flags = forged_syscall(entry);
+	check(forged_ret > 0, "  taken as the hypercall it names (xen_version: 0x%lx)",
+	      (unsigned long)forged_ret);
+	check(!(flags & EFLAGS_IOPL) && (flags & EFLAGS_IF), "  back with rflags 0x%lx: IOPL 0, IF",
+	      flags);
+}
+#endif
+
 static void kernel_mode(void)
 {
 	for (size_t i = 0; i < sizeof(kernel_tests) / sizeof(kernel_tests[0]); i++)
 		kernel_trap(&kernel_tests[i]);
 	kernel_xm();
 	kernel_int80();
+#ifdef __x86_64__
+	kernel_forged_syscall();
+#endif
 }
 
 void guest_main(void)
