@@ -33,10 +33,12 @@ static struct {
 void profile_sample(struct vcpu *v)
 {
 	struct kvm_regs r;
-	if (!prof.hits || ioctl(v->fd, KVM_GET_REGS, &r) < 0)
+	if (!prof.path || ioctl(v->fd, KVM_GET_REGS, &r) < 0)
 		return;
 	pthread_mutex_lock(&prof.lock);
-	if (r.rip >= prof.base && r.rip < prof.base + prof.size) {
+	if (!prof.hits) {
+		/* profile_finish() ran */
+	} else if (r.rip >= prof.base && r.rip < prof.base + prof.size) {
 		prof.hits[r.rip - prof.base]++;
 		prof.stub++;
 	} else {
@@ -77,32 +79,36 @@ bool profile_start(struct vm *vm)
 	return true;
 }
 
-/* Write "stub-offset samples" lines, most samples first, after a summary line. */
+/* Write "address samples" lines, most samples first, after a summary line. */
 void profile_finish(void)
 {
 	if (!prof.hits)
 		return;
 	prof.stop = true;
 	pthread_join(prof.thread, NULL);
+	pthread_mutex_lock(&prof.lock);
 	FILE *f = fopen(prof.path, "w");
 	if (!f) {
 		pr_err("XENNER_PROFILE: %s: %s", prof.path, strerror(errno));
-		return;
+	} else {
+		fprintf(f, "# samples: stub %llu guest %llu (every %u us); stub image at %#llx\n",
+			(unsigned long long)prof.stub, (unsigned long long)prof.guest,
+			PROFILE_PERIOD_US, (unsigned long long)prof.base);
+		for (;;) {
+			uint64_t best = 0, at = 0;
+			for (uint64_t i = 0; i < prof.size; i++)
+				if (prof.hits[i] > best)
+					best = prof.hits[i], at = i;
+			if (!best)
+				break;
+			fprintf(f, "%#llx %llu\n", (unsigned long long)(prof.base + at),
+				(unsigned long long)best);
+			prof.hits[at] = 0;
+		}
+		fclose(f);
 	}
-	fprintf(f, "# samples: stub %llu guest %llu (every %u us); stub image at %#llx\n",
-		(unsigned long long)prof.stub, (unsigned long long)prof.guest, PROFILE_PERIOD_US,
-		(unsigned long long)prof.base);
-	for (;;) {
-		uint64_t best = 0, at = 0;
-		for (uint64_t i = 0; i < prof.size; i++)
-			if (prof.hits[i] > best)
-				best = prof.hits[i], at = i;
-		if (!best)
-			break;
-		fprintf(f, "%#llx %llu\n", (unsigned long long)(prof.base + at), (unsigned long long)best);
-		prof.hits[at] = 0;
-	}
-	fclose(f);
+	/* vCPU threads can outlive vm_wait(): profile_sample() sees NULL. */
 	free(prof.hits);
 	prof.hits = NULL;
+	pthread_mutex_unlock(&prof.lock);
 }
