@@ -328,6 +328,10 @@ static void count_entry(const struct regs *r)
 		return;
 	unsigned vec = (unsigned)r->vector;
 #if STUB_BITS == 64
+	if (vec == VEC_SYSCALL + 1) {   /* from a 32-bit process: never a hypercall */
+		v->stats->user_syscall++;
+		return;
+	}
 	if (vec == VEC_SYSCALL) {
 		if (!v->kernel_mode)
 			v->stats->user_syscall++;
