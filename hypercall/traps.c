@@ -161,18 +161,25 @@ static bool softint_permitted(const struct vcpu *v, const struct regs *r, unsign
 #endif
 }
 
+/* n if the guest's rip holds `int $n` (CD ib), else -1. */
+static int int_n_at_ip(const struct regs *r)
+{
+	uint8_t insn[2];
+	if (copy_from_guest(insn, r->ip, sizeof(insn)) || insn[0] != 0xcd)
+		return -1;
+	return insn[1];
+}
+
 /*
  * The vector of an `int $n` that its gate refused: Xen takes the error
  * code's index as a uint8_t (do_general_protection). QEMU's TCG reports
  * (n << 4) | 2 in long mode (16-byte gates) where hardware gives
- * (n << 3) | 2, so read n from the instruction (CD ib) when it is there.
+ * (n << 3) | 2, so read n from the instruction when it is there.
  */
 static unsigned softint_vector(const struct regs *r, uint32_t ec)
 {
-	uint8_t insn[2];
-	if (!copy_from_guest(insn, r->ip, sizeof(insn)) && insn[0] == 0xcd)
-		return insn[1];
-	return (uint8_t)(ec >> 3);
+	int n = int_n_at_ip(r);
+	return n >= 0 ? (unsigned)n : (uint8_t)(ec >> 3);
 }
 
 /*
@@ -199,7 +206,7 @@ static void software_interrupt(struct vcpu *v, struct regs *r, unsigned n)
  * set; nothing is mapped there, so the guest gets the not-present fault
  * x86 would give (Linux takes a reserved-bit fault for a corrupt table).
  */
-static void m2p_moved_note(ulong cr2, struct regs *r, uint32_t *ec)
+static void m2p_moved_fault(ulong cr2, struct regs *r, uint32_t *ec)
 {
 	static bool said;
 	if (dom.bi.m2p_virt == MACH2PHYS_VIRT_START || cr2 < MACH2PHYS_VIRT_START ||
@@ -224,9 +231,9 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 		if (emulate_forced_cpuid(r))
 			return;
 		/* kvm_pvm: `int $n` from ring 3 arrives as #UD at the instruction. */
-		uint8_t insn[2];
-		if (!copy_from_guest(insn, r->ip, sizeof(insn)) && insn[0] == 0xcd) {
-			software_interrupt(v, r, insn[1]);
+		int n = int_n_at_ip(r);
+		if (n >= 0) {
+			software_interrupt(v, r, (unsigned)n);
 			return;
 		}
 		break;
@@ -252,7 +259,7 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 #endif
 		trace(TRACE_TRAPS, "page fault at %lx ec %x rip %lx", cr2, ec, (ulong)r->ip);
 #if STUB_BITS == 64
-		m2p_moved_note(cr2, r, &ec);
+		m2p_moved_fault(cr2, r, &ec);
 #endif
 		break;
 	}
