@@ -66,6 +66,14 @@ trap_common:
 	movl $STUB_DS, %eax
 	movl %eax, %ds
 	movl %eax, %es
+	/*
+	 * A 32-bit push of a segment register may write only its 16 bits
+	 * (recent Intel CPUs, KVM's emulator): clear the rest of ds..gs.
+	 */
+	movw $0, 30(%esp)
+	movw $0, 34(%esp)
+	movw $0, 38(%esp)
+	movw $0, 42(%esp)
 	cld
 	movl %esp, %eax
 	pushl %eax
