@@ -356,6 +356,8 @@ static void failsafe_segment_reload(unsigned fs, unsigned gs, unsigned nr_bad)
 	const uint64_t flat_ds = 0x00cfb3000000ffffull;     /* base 0, 4 GiB, data RW, DPL 1 */
 	printf("failsafe on segment reloads (%%fs 0x%x, %%gs 0x%x, %u descriptor%s removed)\n",
 	       fs, gs, nr_bad, nr_bad > 1 ? "s" : "");
+	check_rc("register failsafe (mask events)",
+		 reg(CALLBACKTYPE_failsafe, CALLBACKF_mask_events, (unsigned long)failsafe_entry), 0);
 	check(set_desc(SEL_A, flat_ds) && set_desc(SEL_B, flat_ds),
 	      "update_descriptor(entries 8, 9: flat data, DPL 1)");
 	remove_desc_entry(0, fs);
