@@ -68,10 +68,11 @@ STUB_COMMON_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parame
 	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Ihypercall/include -Iinclude -I$(B)/gen \
 	-idirafter /usr/include -fno-stack-protector -fno-builtin -mno-red-zone \
 	-mno-sse -mno-mmx -mno-sse2 -mno-80387 -fno-asynchronous-unwind-tables \
-	-fno-common -fno-strict-aliasing -fno-tree-loop-distribute-patterns
-# No rep movs/stos from inlined copies: kvm_pvm emulates the stub one
-# iteration at a time (docs/architecture.md, "kvm_pvm hosts").
-STUB64_CFLAGS := $(STUB_COMMON_CFLAGS) -m64 -fpie -DSTUB_BITS=64 -mstringop-strategy=unrolled_loop
+	-fno-common -fno-strict-aliasing -fno-tree-loop-distribute-patterns \
+	-mstringop-strategy=unrolled_loop
+# No rep movs/stos from inlined copies (above): kvm_pvm emulates the stub
+# one iteration at a time (docs/architecture.md, "kvm_pvm hosts").
+STUB64_CFLAGS := $(STUB_COMMON_CFLAGS) -m64 -fpie -DSTUB_BITS=64
 STUB32_CFLAGS := $(STUB_COMMON_CFLAGS) -m32 -fno-pic -DSTUB_BITS=32 \
 	-D__XEN_INTERFACE_VERSION__=0x00040d00
 STUB64_CFLAGS += -D__XEN_INTERFACE_VERSION__=0x00040d00

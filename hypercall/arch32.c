@@ -1,13 +1,29 @@
 /* arch32.c — i386 PAE specifics: descriptor tables, the hole's L2 entries, guest entry. */
 #include "stub.h"
+#include "mmu.h"
 #if STUB_BITS == 32
 
+/*
+ * The stub's selectors (entry32.S has the first two and STUB_CS64). In
+ * long mode (stub_long_mode) TSS and LDT descriptors take two slots and
+ * the IDT's gates need a 64-bit code segment.
+ */
 #define STUB_CS   0xe008
 #define STUB_DS   0xe010
 #define STUB_TSS  0xe038
 #define STUB_LDT  0xe040
+#define STUB_CS64    0xe038
+#define STUB_TSS_LM  0xe040
+#define STUB_LDT_LM  0xe050
 
-extern const uint32_t trap_entries[256];       /* entry32.S */
+extern const uint32_t trap_entries[256], trap_entries64[256];  /* entry32.S */
+
+/*
+ * HOST_F_PV32_LONG_MODE: this stub runs in long mode's compatibility mode
+ * (kvm_pvm keeps no paging outside long mode), as 64-bit Xen runs 32-bit
+ * guests. The guest sees the same ABI; entry32.S's exit path reads this.
+ */
+uint8_t stub_long_mode;
 
 struct tss32 {
 	uint32_t prev, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
@@ -17,7 +33,7 @@ struct tss32 {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss32) == 104, "tss32");
 
-static uint64_t idt[256] __attribute__((aligned(4096)));
+static uint64_t idt[512] __attribute__((aligned(4096)));   /* 256 gates of 8 or 16 bytes */
 static uint64_t *mapcache_l1_ptr;
 static uint64_t *own_top_l2;
 
@@ -65,19 +81,26 @@ uint64_t *mapcache_l1(void)
 	return mapcache_l1_ptr;
 }
 
-static void set_gate(unsigned vec, uint32_t handler, unsigned dpl)
+static void set_gate(unsigned vec, unsigned dpl)
 {
-	idt[vec] = (uint64_t)(handler & 0xffff) | (uint64_t)STUB_CS << 16 |
-		   (uint64_t)(0x8e | dpl << 5) << 40 | (uint64_t)(handler >> 16) << 48;
+	uint32_t handler = stub_long_mode ? trap_entries64[vec] : trap_entries[vec];
+	uint64_t g = (uint64_t)(handler & 0xffff) | (uint64_t)(stub_long_mode ? STUB_CS64 : STUB_CS) << 16 |
+		     (uint64_t)(0x8e | dpl << 5) << 40 | (uint64_t)(handler >> 16) << 48;
+	if (stub_long_mode) {
+		idt[2 * vec] = g;
+		idt[2 * vec + 1] = 0;           /* offset bits 63:32 */
+	} else {
+		idt[vec] = g;
+	}
 }
 
 static void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, trap_entries[v], 0);
-	set_gate(X86_BP, trap_entries[X86_BP], 3);
-	set_gate(X86_OF, trap_entries[X86_OF], 3);
-	set_gate(VEC_HYPERCALL, trap_entries[VEC_HYPERCALL], 1);       /* int $0x82 */
+		set_gate(v, 0);
+	set_gate(X86_BP, 3);
+	set_gate(X86_OF, 3);
+	set_gate(VEC_HYPERCALL, 1);             /* int $0x82 */
 }
 
 /* The stub's own tables were built by the host; find them through CR3 (in the stub region). */
@@ -89,6 +112,8 @@ static void *stub_table(uint64_t maddr)
 static void find_stub_tables(void)
 {
 	uint64_t *l3 = stub_ptr((read_cr3() & ~0x1fu) - dom.bi.stub_maddr);
+	if (stub_long_mode)             /* the host's L4, slot 0 */
+		l3 = stub_table(*l3 & 0x000ffffffffff000ull);
 	uint64_t *l2 = stub_table(l3[3] & 0x000ffffffffff000ull);
 	own_top_l2 = l2;
 	uint64_t mc = l2[(STUB32_MAPCACHE >> 21) & 511];
@@ -107,14 +132,28 @@ void arch_cpu_init(struct vcpu *v)
 	gdt[FLAT_RING3_CS >> 3] = seg_desc(0, GUEST_LIMIT_PAGES, 0xfb);
 	gdt[FLAT_RING3_DS >> 3] = seg_desc(0, GUEST_LIMIT_PAGES, 0xf3);
 
-	struct tss32 *tss = v->tss;
-	tss->esp0 = v->stack_top;
-	tss->ss0 = STUB_DS;
-	tss->iomap_base = sizeof(*tss);                 /* no I/O bitmap */
-	uint32_t base = (uint32_t)tss;
-	/* An *available* 32-bit TSS (type 9): ltr marks it busy. */
-	gdt[STUB_TSS >> 3] = (sizeof(*tss) - 1) | (uint64_t)(base & 0xffffff) << 16 |
-			     0x89ull << 40 | (uint64_t)(base >> 24) << 56;
+	uint32_t base = (uint32_t)v->tss;
+	unsigned tss_sel = STUB_TSS;
+	if (v->id == 0)
+		stub_long_mode = dom.long_mode;
+	if (stub_long_mode) {
+		gdt[STUB_CS64 >> 3] = (seg_desc(0, 0xfffff, 0x9b) & ~(1ull << 54)) | 1ull << 53;  /* L, not D */
+		struct tss64 *tss = v->tss;
+		tss->rsp[0] = v->stack_top;     /* 16-byte aligned: entry32.S's frame sits at its top */
+		tss->iomap_base = sizeof(*tss);
+		tss_sel = STUB_TSS_LM;
+		gdt[tss_sel >> 3] = (sizeof(*tss) - 1) | (uint64_t)(base & 0xffffff) << 16 |
+				    0x89ull << 40 | (uint64_t)(base >> 24) << 56;
+		gdt[(tss_sel >> 3) + 1] = 0;
+	} else {
+		struct tss32 *tss = v->tss;
+		tss->esp0 = v->stack_top;
+		tss->ss0 = STUB_DS;
+		tss->iomap_base = sizeof(*tss);         /* no I/O bitmap */
+		/* An *available* 32-bit TSS (type 9): ltr marks it busy. */
+		gdt[STUB_TSS >> 3] = (sizeof(*tss) - 1) | (uint64_t)(base & 0xffffff) << 16 |
+				     0x89ull << 40 | (uint64_t)(base >> 24) << 56;
+	}
 
 	if (v->id == 0) {
 		idt_init();
@@ -122,7 +161,7 @@ void arch_cpu_init(struct vcpu *v)
 	}
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed))
 		gdtr = { 16 * PAGE_SIZE - 1, (uint32_t)gdt },
-		idtr = { sizeof(idt) - 1, (uint32_t)idt };
+		idtr = { (stub_long_mode ? 16 : 8) * 256 - 1, (uint32_t)idt };
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"ljmp %1, $1f\n"
@@ -132,17 +171,28 @@ void arch_cpu_init(struct vcpu *v)
 		"mov %2, %%es\n\t"
 		"ltr %w3\n\t"
 		"lidt %4"
-		: : "m"(gdtr), "i"(STUB_CS), "r"(STUB_DS), "r"(STUB_TSS), "m"(idtr)
+		: : "m"(gdtr), "i"(STUB_CS), "r"(STUB_DS), "r"(tss_sel), "m"(idtr)
 		: "memory");
 }
 
-void arch_write_cr3(uint64_t maddr)
+/*
+ * maddr: a PAE L3 (page-aligned: MMUEXT_NEW_BASEPTR takes a frame). In
+ * long mode the vCPU's own L4 points at it from slot 0, so the guest's
+ * 4 GiB are the same; the L3's entries then carry the permission bits
+ * (mmu.c, as 64-bit Xen's adjust_guest_l3e for 32-bit guests).
+ */
+void arch_write_cr3(struct vcpu *v, uint64_t maddr)
 {
 	if (maddr >> 32)
 		panic("PAE CR3 above 4 GiB: %llx", (unsigned long long)maddr);
 	uint32_t gen = tlb_gen_now();
+	if (stub_long_mode) {
+		v->pv32_l4[0] = (maddr & ~0xfffull) | _PAGE_PRESENT | _PAGE_RW |
+				_PAGE_USER | _PAGE_ACCESSED;
+		maddr = stub_virt_to_mfn(v->pv32_l4) << PAGE_SHIFT;
+	}
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uint32_t)maddr) : "memory");
-	tlb_cr3_loaded(current(), gen);
+	tlb_cr3_loaded(v, gen);
 }
 
 /* mov $nr,%eax; int $0x82; ret — the iret entry pushes %eax first and never returns. */
@@ -193,9 +243,12 @@ void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents)
 		return;
 	}
 	uint32_t b = (uint32_t)base, limit = ents * 8 - 1;
-	gdt[STUB_LDT >> 3] = (limit & 0xffff) | (uint64_t)(b & 0xffffff) << 16 | 0x82ull << 40 |
-			     (uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)(b >> 24) << 56;
-	__asm__ volatile("lldt %w0" : : "r"(STUB_LDT));
+	unsigned sel = stub_long_mode ? STUB_LDT_LM : STUB_LDT;
+	gdt[sel >> 3] = (limit & 0xffff) | (uint64_t)(b & 0xffffff) << 16 | 0x82ull << 40 |
+			(uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)(b >> 24) << 56;
+	if (stub_long_mode)
+		gdt[(sel >> 3) + 1] = 0;        /* base bits 63:32 */
+	__asm__ volatile("lldt %w0" : : "r"(sel));
 }
 
 #endif

@@ -15,17 +15,6 @@
 extern const uint64_t trap_entries[256];        /* entry64.S */
 extern char syscall_entry[], syscall_entry_compat[];
 
-struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct tss64) == 104, "tss64");
-
 struct gate64 {
 	uint16_t off_lo, sel;
 	uint8_t ist, type_attr;
@@ -116,11 +105,11 @@ void arch_cpu_init(struct vcpu *v)
 	wrmsr(MSR_FS_BASE, 0);
 }
 
-void arch_write_cr3(uint64_t maddr)
+void arch_write_cr3(struct vcpu *v, uint64_t maddr)
 {
 	uint32_t gen = tlb_gen_now();
 	__asm__ volatile("mov %0, %%cr3" : : "r"(maddr) : "memory");
-	tlb_cr3_loaded(current(), gen);
+	tlb_cr3_loaded(v, gen);
 }
 
 /*
@@ -186,12 +175,12 @@ void arch_toggle_guest_mode(struct vcpu *v)
 	if (v->kernel_mode) {
 		v->cb.gs_base_kernel = rdmsr(MSR_GS_BASE);
 		wrmsr(MSR_GS_BASE, v->cb.gs_base_user);
-		arch_write_cr3(v->user_pt_mfn << PAGE_SHIFT);
+		arch_write_cr3(v, v->user_pt_mfn << PAGE_SHIFT);
 		v->kernel_mode = false;
 	} else {
 		v->cb.gs_base_user = rdmsr(MSR_GS_BASE);
 		wrmsr(MSR_GS_BASE, v->cb.gs_base_kernel);
-		arch_write_cr3(v->kernel_pt_mfn << PAGE_SHIFT);
+		arch_write_cr3(v, v->kernel_pt_mfn << PAGE_SHIFT);
 		v->kernel_mode = true;
 	}
 }

@@ -377,12 +377,15 @@ long do_set_segment_base(HC_ARGS)
 
 /*
  * The instructions of the exit path that can fault on guest state: the
- * 32-bit segment reloads (pop %ds..%gs, entry32.S) and the final iret.
+ * 32-bit segment reloads (pop %ds..%gs, entry32.S) and the final iret
+ * (in long mode, the 32-bit stub's is an iretq 40 bytes below its frame).
  * Index k: 0-3 = ds, es, fs, gs; 4 = iret.
  */
 extern char stub_iret_insn[];
 #if STUB_BITS == 32
 extern char stub_exit_pop_ds[], stub_exit_pop_es[], stub_exit_pop_fs[], stub_exit_pop_gs[];
+extern char stub_iretq_insn[];
+#define IRETQ_FRAME_BYTES 40
 #endif
 
 static int exit_insn_index(ulong ip)
@@ -393,6 +396,8 @@ static int exit_insn_index(ulong ip)
 	for (int k = 0; k < 4; k++)
 		if (ip == (ulong)pops[k])
 			return k;
+	if (ip == (ulong)stub_iretq_insn)
+		return 4;
 #endif
 	return ip == (ulong)stub_iret_insn ? 4 : -1;
 }
@@ -426,6 +431,8 @@ static __attribute__((noreturn)) void exit_fault(struct regs *n, unsigned k)
 #if STUB_BITS == 32
 	/* A ring-0 fault pushes no esp: the frame ends at the esp of the fault. */
 	ulong want = k < 4 ? (ulong)(&f->ds + k) : (ulong)&f->ip;
+	if (n->ip == (ulong)stub_iretq_insn)
+		want -= IRETQ_FRAME_BYTES;
 	if ((ulong)&n->sp != want)
 		panic_regs(n, "fault %s outside the guest exit frame", exit_insn_names[k]);
 	uint32_t *segs = &g.ds;

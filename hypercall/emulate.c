@@ -93,6 +93,47 @@ bool emulate_forced_cpuid(struct regs *r)
 }
 
 /*
+ * fnclex (DB E2) or fclex (9B DB E2) that faulted #UD: kvm_pvm runs
+ * 32-bit code in KVM's emulator, which lacks it (xenner turns that into
+ * #UD), and Linux i386 saves a task's FPU state with fxsave; fnclex. Done
+ * through fxsave and fxrstor, which it has: clear the exception flags,
+ * the stack fault and busy bits of the x87 status word. With the guest's
+ * CR0.TS set, the guest gets the #NM an x87 instruction raises. No CPU
+ * raises #UD for these otherwise, so this is safe on every host.
+ */
+#define FXSAVE_FSW 2
+#define FSW_CLEARED 0x80ffu     /* B, ES, SF, PE UE OE ZE DE IE */
+
+bool emulate_fnclex(struct vcpu *v, struct regs *r)
+{
+	uint8_t insn[4];
+	unsigned len = 0;
+	if (copy_from_guest(insn, r->ip, 3) != 0)
+		return false;
+	if (insn[0] == 0xdb && insn[1] == 0xe2)
+		len = 2;
+	else if (insn[0] == 0x9b && insn[1] == 0xdb && insn[2] == 0xe2)
+		len = 3;
+	if (!len)
+		return false;
+	if (v->cb.fpu_ts) {
+		fpu_nm_fault(v, r);
+		deliver_trap(v, r, X86_NM, false, 0);
+		return true;
+	}
+	uint8_t area[512 + 16];
+	uint8_t *fx = (uint8_t *)(((ulong)area + 15) & ~15ul);
+	__asm__ volatile("fxsave %0" : "=m"(*(uint8_t (*)[512])fx));
+	uint16_t fsw;
+	memcpy(&fsw, fx + FXSAVE_FSW, sizeof(fsw));
+	fsw &= (uint16_t)~FSW_CLEARED;
+	memcpy(fx + FXSAVE_FSW, &fsw, sizeof(fsw));
+	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t (*)[512])fx));
+	r->ip += len;
+	return true;
+}
+
+/*
  * Privileged instructions a PV kernel executes and Xen emulates from #GP
  * (Xen's emul-priv-op.c): rdmsr/wrmsr of the segment-base MSRs and a few
  * harmless ones, mov to/from control registers, clts, wbinvd/invd, and

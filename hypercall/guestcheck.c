@@ -155,6 +155,14 @@ uint64_t gc_ring3_rflags(uint64_t r11)
 	return (r11 & RFLAGS_RING3) | 0x200 /* IF */ | 0x2;
 }
 
+unsigned gc_iret32_words(unsigned cpl, uint32_t cs)
+{
+	unsigned rpl = cs & 3;
+	if ((cs & 0xfffc) == 0 || rpl < cpl)
+		return 0;
+	return rpl == cpl ? 3 : 5;
+}
+
 enum gc_mc_next gc_multicall_next(unsigned long op, bool frame_rewritten, bool kernel_mode)
 {
 	if (op == __HYPERVISOR_iret || frame_rewritten)

@@ -73,4 +73,13 @@ enum gc_mc_next gc_multicall_next(unsigned long op, bool frame_rewritten, bool k
  */
 uint64_t gc_ring3_rflags(uint64_t r11);
 
+/*
+ * A 32-bit guest's own iret at privilege cpl (1 or 3) to code selector cs:
+ * the doublewords it pops (3 to the same ring; 5, with esp and ss, to an
+ * outer one), or 0 where the CPU refuses cs before reading more (a null
+ * selector, an inner ring). The doubleword's upper half is not the
+ * selector's (Xen keeps the saved event mask there in bounce frames).
+ */
+unsigned gc_iret32_words(unsigned cpl, uint32_t cs);
+
 #endif

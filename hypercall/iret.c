@@ -1,5 +1,6 @@
 /* iret.c — HYPERVISOR_iret: return from an exception or event to kernel or user context. */
 #include "hypercall.h"
+#include "guestcheck.h"
 
 #if STUB_BITS == 64
 /*
@@ -82,5 +83,37 @@ long do_iret(HC_ARGS)
 	r->eax = eax;
 	trace(TRACE_TRAPS, "iret to %x", r->ip);
 	return HYPERCALL_REGS_SET;
+}
+
+/*
+ * The guest's own iret (not the hypercall) where it raised #GP(0): in
+ * long mode on kvm_pvm, whose emulator cannot run iret outside 64-bit
+ * mode. Done as the CPU: pop eip, cs, eflags and, to an outer ring, esp
+ * and ss; a ring above IOPL keeps IF and IOPL; the final iret (the
+ * stub's) checks the selectors and clears data segments the new ring may
+ * not hold. A real #GP(0) there (NT set, a frame beyond the segment)
+ * stays the guest's.
+ */
+bool emulate_guest_iret(struct regs *r)
+{
+	uint8_t op;
+	uint32_t f[5];
+	if (!dom.long_mode || (r->flags & X86_EFLAGS_NT) || copy_from_guest(&op, r->ip, 1) ||
+	    op != 0xcf || copy_from_guest(f, r->sp, 3 * sizeof(f[0])))
+		return false;
+	unsigned words = gc_iret32_words(r->cs & 3, f[1]);
+	if (!words || (words == 5 && copy_from_guest(f + 3, r->sp + 12, 2 * sizeof(f[0]))))
+		return false;
+	if (words == 5) {
+		r->sp = f[3];
+		r->ss = f[4] & 0xffff;
+	} else {
+		r->sp += 12;
+	}
+	r->ip = f[0];
+	r->cs = f[1] & 0xffff;
+	r->flags = (uint32_t)gc_ring3_rflags(f[2]);
+	trace(TRACE_TRAPS, "the guest's iret, emulated, to %x:%x", r->cs, r->ip);
+	return true;
 }
 #endif

@@ -73,6 +73,19 @@ static unsigned entries_in(unsigned level)
  */
 #define L3_PAE_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | 0xfff0000000000000ull)
 #define L3_PAE_STRIP (_PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+
+#if STUB_BITS == 32
+/*
+ * A present PAE L3 entry as the CPU will see it: in PAE protected mode
+ * without the bits a PDPTE may not hold; in long mode (the vCPU's L4
+ * points at the L3) with them all, so that the L2 and L1 entries decide,
+ * as 64-bit Xen's adjust_guest_l3e does for 32-bit guests.
+ */
+static uint64_t pae_l3_entry(uint64_t v)
+{
+	return dom.long_mode ? v | L3_PAE_STRIP : v & ~L3_PAE_STRIP;
+}
+#endif
 #endif
 
 void mmu_use_host_lock(volatile int *lock)
@@ -354,7 +367,7 @@ static int get_entry(uint64_t *e, unsigned level, unsigned idx)
 			}
 		}
 		if (level == 3)
-			v &= ~L3_PAE_STRIP;
+			v = pae_l3_entry(v);
 #endif
 		if (!mfn_owned_by_guest(mfn))
 			return -XEN_EINVAL;
@@ -473,7 +486,7 @@ static int mod_entry(uint64_t table_mfn, unsigned idx, uint64_t val, bool preser
 		val |= _PAGE_USER;
 #else
 		if (level == 3)
-			val &= ~L3_PAE_STRIP;
+			val = pae_l3_entry(val);
 #endif
 		tab[idx] = val;
 	} else {
@@ -486,8 +499,9 @@ static int mod_entry(uint64_t table_mfn, unsigned idx, uint64_t val, bool preser
 	unmap_mfn(tab);
 #if STUB_BITS == 32
 	/* The CPU caches PAE PDPTEs at CR3 load: reload if this L3 is live. */
-	if (!rc && level == 3 && current() && current()->kernel_pt_mfn == table_mfn)
-		arch_write_cr3(table_mfn << PAGE_SHIFT);
+	struct vcpu *cur = current();
+	if (!rc && level == 3 && cur && cur->kernel_pt_mfn == table_mfn)
+		arch_write_cr3(cur, table_mfn << PAGE_SHIFT);
 #endif
 	return rc;
 }
@@ -532,7 +546,7 @@ int mmu_take_over_boot_tables(uint64_t root_mfn)
 		return rc;
 	struct vcpu *v = dom.vcpus[0];
 	v->kernel_pt_mfn = root_mfn;
-	arch_write_cr3(root_mfn << PAGE_SHIFT);
+	arch_write_cr3(v, root_mfn << PAGE_SHIFT);
 	return 0;
 }
 
@@ -807,7 +821,7 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 	*slot = mfn;
 	bool live = user ? !v->kernel_mode : v->kernel_mode;
 	if (live)
-		arch_write_cr3(mfn << PAGE_SHIFT);
+		arch_write_cr3(v, mfn << PAGE_SHIFT);
 	if (old)
 		put_page_and_type(old);
 	return 0;

@@ -69,6 +69,8 @@ enum {
 };
 #define X86_EFLAGS_IF   0x200ul
 #define X86_EFLAGS_IOPL 0x3000ul
+#define X86_EFLAGS_OF   0x800ul
+#define X86_EFLAGS_NT   0x4000ul
 #define X86_EFLAGS_VM   0x20000ul
 #define X86_EFLAGS_TF   0x100ul
 #define X86_EFLAGS_NT   0x4000ul
@@ -90,6 +92,18 @@ struct trap_slot {
  * Per-vCPU state. The first fields are read by entry64.S through
  * %gs (syscall entry): keep their offsets in sync with VCPU_* there.
  */
+/* The long-mode TSS (the 64-bit stub, and the 32-bit one in long mode). */
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss64) == 104, "tss64");
+
 struct vcpu {
 	ulong scratch_sp;               /* +0: guest rsp at syscall entry */
 	ulong stack_top;                /* +8: top of this vCPU's stub stack */
@@ -102,6 +116,7 @@ struct vcpu {
 	struct vcpu_info *vcpu_info;    /* stub-virtual pointer to the live copy */
 	bool vcpu_info_registered;
 	uint64_t user_pt_mfn, kernel_pt_mfn;
+	uint64_t *pv32_l4;              /* 32-bit in long mode: this vCPU's L4 (arch_write_cr3) */
 	struct hostcall *hostcall;
 	uint8_t *gdt;                   /* 16 pages: guest part + stub entries */
 	ulong gdt_mfns[FIRST_RESERVED_GDT_PAGE];        /* set_gdt frames (seg_desc type) */
@@ -129,6 +144,7 @@ struct vcpu {
 struct boot_info {
 	unsigned guest_bits, domid, nr_vcpus, tsc_khz, trace;
 	char host_kind[8];
+	uint32_t host_flags;             /* HOST_F_* */
 	char xen_extra[XEN_EXTRAVERSION_LEN];
 	char xen_cmdline[1024];
 	uint64_t guest_nr_pages, max_mfn;
@@ -153,6 +169,7 @@ struct domain {
 	 * from the FPU (docs/architecture.md, "kvm_pvm hosts").
 	 */
 	bool no_native_nm;
+	bool long_mode;                 /* 32-bit: in compatibility mode (HOST_F_PV32_LONG_MODE) */
 };
 extern struct domain dom;
 
@@ -163,7 +180,8 @@ void arch_enter_guest(struct vcpu *v, struct regs *r) __attribute__((noreturn));
 #if STUB_BITS == 32
 uint64_t *stub32_own_top_l2(void);
 #endif
-void arch_write_cr3(uint64_t maddr);
+/* Load CR3 on the CPU that runs v (v: current(), or vCPU 0 on the boot stack). */
+void arch_write_cr3(struct vcpu *v, uint64_t maddr);
 ulong arch_read_cr2(void);
 void arch_fill_hypercall_page(uint8_t *page);
 bool arch_guest_va_ok(ulong va, size_t len);  /* outside the hypervisor hole */

@@ -21,6 +21,10 @@ static bool vector_has_error_code(unsigned v)
 extern char copy_user_start[], copy_user_end[], copy_user_fixup[];
 bool emulate_ptwr(struct regs *r, ulong cr2);      /* ptwr.c */
 bool emulate_privileged(struct regs *r);           /* emulate.c */
+bool emulate_fnclex(struct vcpu *v, struct regs *r);
+#if STUB_BITS == 32
+bool emulate_guest_iret(struct regs *r);           /* iret.c */
+#endif
 
 /*
  * A fault in the stub itself. Guest-memory copies have a fixup; a fault on
@@ -171,6 +175,19 @@ static int int_n_at_ip(const struct regs *r)
 }
 
 /*
+ * The one-byte software interrupt at the guest's rip, 0 if none: int3
+ * (CC), and on 32-bit into (CE; invalid in 64-bit mode). No CPU faults
+ * on them with #UD.
+ */
+static uint8_t int3_into_at_ip(const struct regs *r)
+{
+	uint8_t op;
+	if (copy_from_guest(&op, r->ip, 1))
+		return 0;
+	return op == 0xcc || (STUB_BITS == 32 && op == 0xce) ? op : 0;
+}
+
+/*
  * The vector of an `int $n` that its gate refused: Xen takes the error
  * code's index as a uint8_t (do_general_protection). QEMU's TCG reports
  * (n << 4) | 2 in long mode (16-byte gates) where hardware gives
@@ -189,6 +206,11 @@ static unsigned softint_vector(const struct regs *r, uint32_t ec)
  */
 static void software_interrupt(struct vcpu *v, struct regs *r, unsigned n)
 {
+	if (n == X86_BP || n == X86_OF) {       /* their gates have DPL 3 */
+		r->ip += 2;
+		deliver_trap(v, r, n, false, 0);
+		return;
+	}
 	if (softint_permitted(v, r, n)) {
 		r->ip += 2;
 		deliver_trap(v, r, n, false, 0);
@@ -230,10 +252,23 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 	case X86_UD: {
 		if (emulate_forced_cpuid(r))
 			return;
-		/* kvm_pvm: `int $n` from ring 3 arrives as #UD at the instruction. */
+		/*
+		 * kvm_pvm: `int $n` from 64-bit ring 3 arrives as #UD at the
+		 * instruction, and xenner turns its emulator's failures on
+		 * `int $n` and int3 elsewhere into #UD (host_kind.c).
+		 */
 		int n = int_n_at_ip(r);
 		if (n >= 0) {
 			software_interrupt(v, r, (unsigned)n);
+			return;
+		}
+		uint8_t op = int3_into_at_ip(r);
+		if (op) {
+			r->ip += 1;
+			if (op == 0xce && !(r->flags & X86_EFLAGS_OF))
+				return;                 /* into without OF: nothing */
+			vec = op == 0xcc ? X86_BP : X86_OF;
+		} else if (emulate_fnclex(v, r)) {
 			return;
 		}
 		break;
@@ -245,6 +280,10 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 		}
 		if (ec == 0 && guest_kernel_mode(v, r) && emulate_privileged(r))
 			return;
+#if STUB_BITS == 32
+		if (ec == 0 && emulate_guest_iret(r))
+			return;
+#endif
 		break;
 	case X86_PF: {
 		ulong cr2 = arch_read_cr2();
@@ -383,11 +422,29 @@ static void pvm_syscall_fixup(struct regs *r)
 }
 #endif
 
+#if STUB_BITS == 32
+/*
+ * kvm_pvm: `int $0x82` from ring 1 arrives as #UD at the instruction
+ * (host_kind.c): make it the hypercall entry its gate (DPL 1) gives.
+ */
+static void pvm_hypercall_fixup(struct regs *r)
+{
+	if ((r->cs & 3) != 1 || int_n_at_ip(r) != VEC_HYPERCALL)
+		return;
+	r->ip += 2;
+	r->vector = VEC_HYPERCALL;
+	r->error_code = 0;
+}
+#endif
+
 void stub_trap(struct regs *r)
 {
 #if STUB_BITS == 64
 	if (r->vector == X86_PF && (r->cs & 3))
 		pvm_syscall_fixup(r);
+#else
+	if (r->vector == X86_UD && (r->cs & 3))
+		pvm_hypercall_fixup(r);
 #endif
 	if (r->cs & 3)
 		count_entry(r);

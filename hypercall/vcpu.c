@@ -144,7 +144,7 @@ void vcpu_context_regs(struct vcpu *v, struct regs *r)
 	r->ds = u->ds; r->es = u->es; r->fs = u->fs; r->gs = u->gs;
 #endif
 	r->flags = (u->eflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF | 2;
-	arch_write_cr3(v->kernel_pt_mfn << PAGE_SHIFT);
+	arch_write_cr3(v, v->kernel_pt_mfn << PAGE_SHIFT);
 }
 
 /* VCPUOP_down on oneself: stop until another vCPU says VCPUOP_up. */

@@ -38,6 +38,7 @@ int boot_fdt_write(void *buf, size_t size, const struct boot_params *bp,
 	TRY(fdt_property_u32(buf, BOOT_PROP_TSC_KHZ, bp->tsc_khz));
 	TRY(fdt_property_u32(buf, BOOT_PROP_TRACE, bp->trace));
 	TRY(fdt_property_string(buf, BOOT_PROP_HOST_KIND, bp->host_kind));
+	TRY(fdt_property_u32(buf, BOOT_PROP_HOST_FLAGS, bp->host_flags));
 	TRY(fdt_property_string(buf, BOOT_PROP_XEN_EXTRA, bp->xen_extraversion));
 	TRY(fdt_property_string(buf, BOOT_PROP_XEN_CMDLINE, bp->xen_cmdline));
 	TRY(prop_u64s(buf, BOOT_PROP_TIME_ORIGIN,

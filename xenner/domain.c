@@ -222,12 +222,17 @@ int domain_run(const struct xenner_config *cfg)
 
 	vm->host_kind = cfg->host_kind ? cfg->host_kind : host_kind_detect();
 	vm->plan.m2p_virt = host_kind_m2p_virt(vm->host_kind, bits, vm->plan.m2p_virt);
+	vm->host_flags = host_kind_flags(vm->host_kind, bits);
+	vm->emulator_incomplete = host_kind_emulator_incomplete(vm->host_kind);
+	if (vm->host_flags & HOST_F_PV32_LONG_MODE)
+		mem_plan_set_pv32_long_mode(&vm->plan);
 	if (cfg->dry_run) {
 		printf("xenner: dry run: %s: %u-bit PV kernel, entry %#llx, %llu MiB, %u vCPU(s), "
-		       "%u disk(s), %u nic(s), host KVM %s, M2P at %#llx; not booted\n",
+		       "%u disk(s), %u nic(s), host KVM %s, M2P at %#llx%s; not booted\n",
 		       cfg->kernel, bits, (unsigned long long)k.entry,
 		       (unsigned long long)cfg->memory_mib, cfg->vcpus, cfg->nr_disks, cfg->nr_nics,
-		       vm->host_kind, (unsigned long long)vm->plan.m2p_virt);
+		       vm->host_kind, (unsigned long long)vm->plan.m2p_virt,
+		       vm->plan.pv32_long_mode ? ", in long mode's compatibility mode" : "");
 		return 0;
 	}
 	/* Memory: guest RAM frames first, then the stub region, in one memfd. */
@@ -291,6 +296,7 @@ int domain_run(const struct xenner_config *cfg)
 	struct boot_params bp = {
 		.plan = p, .domid = XENNER_DOMID, .nr_vcpus = vm->nr_vcpus,
 		.tsc_khz = vm->tsc_khz, .trace = cfg->trace, .host_kind = vm->host_kind,
+		.host_flags = vm->host_flags,
 		.xen_extraversion = XENNER_XEN_EXTRAVERSION, .xen_cmdline = "",
 		.time_origin_tsc = origin_tsc, .time_origin_realtime_ns = origin_ns,
 		.entry = k.entry, .start_info = layout.start_info, .stack = layout.stack_end,

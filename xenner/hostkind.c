@@ -38,3 +38,31 @@ uint64_t host_kind_m2p_virt(const char *kind, unsigned guest_bits, uint64_t fall
 		return STUB64_M2P_ALT;
 	return fallback;
 }
+
+/*
+ * What the stub must do differently on this host, decided here once:
+ *  - kvm_pvm raises no #NM from CR0.TS in native 64-bit code, so
+ *    HYPERVISOR_iret delivers it (its emulator, which runs 32-bit code,
+ *    raises it);
+ *  - 32-bit guests: the stub runs them in PAE protected mode, as a 32-bit
+ *    Xen would, where the host can; kvm_pvm keeps no paging outside long
+ *    mode, so there the stub runs in long mode's compatibility mode, as
+ *    64-bit Xen runs 32-bit guests (docs/architecture.md, "kvm_pvm hosts").
+ */
+uint32_t host_kind_flags(const char *kind, unsigned guest_bits)
+{
+	if (strcmp(kind, "pvm"))
+		return 0;
+	return guest_bits == 64 ? HOST_F_NO_NATIVE_NM : HOST_F_PV32_LONG_MODE;
+}
+
+/*
+ * kvm_pvm runs all but 64-bit ring-3 code in KVM's instruction emulator,
+ * which stops the VM at instructions it lacks: outside 64-bit mode that
+ * includes `int $n`, int3 and iret. Guest code (ring 1 or 3) gets a #UD
+ * there instead, which the stub decodes (kvm_emulation_failure_to_ud).
+ */
+bool host_kind_emulator_incomplete(const char *kind)
+{
+	return !strcmp(kind, "pvm");
+}

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xenner/features.h>
+#include <xenner/hostabi.h>
 #include <xenner/util.h>
 
 void kvm_open_vm(struct vm *vm)
@@ -165,7 +166,7 @@ void kvm_setup_ap_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi,
 	 * left the new vCPU unable to emulate anything (its first CPUID). The
 	 * stub's start-up L3 is ours: clear what a PDPTE may not hold.
 	 */
-	if (vm->plan.guest_bits == 32) {
+	if (vm->plan.guest_bits == 32 && !vm->plan.pv32_long_mode) {
 		uint64_t *l3 = (uint64_t *)(vm->stub + (vm->plan.stub_cr3 - vm->plan.stub_gpa));
 		for (unsigned i = 0; i < 4; i++)
 			__atomic_and_fetch(&l3[i], ~PDPTE_RESERVED_LOW, __ATOMIC_SEQ_CST);
@@ -182,7 +183,8 @@ static void setup_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi,
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 		die("KVM_GET_SREGS: %s", strerror(errno));
 	bool is64 = vm->plan.guest_bits == 64;
-	seg(&s.cs, 0xe008, 0xb, is64, !is64);
+	bool long_mode = is64 || vm->plan.pv32_long_mode;
+	seg(&s.cs, 0xe008, 0xb, is64, !is64);  /* 32-bit in long mode: compatibility mode */
 	seg(&s.ds, 0xe010, 0x3, false, true);
 	s.es = s.ss = s.ds;
 	seg(&s.fs, 0, 0x3, false, true);
@@ -197,17 +199,19 @@ static void setup_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi,
 	s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	s.cr4 = CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	s.cr3 = vm->plan.stub_cr3;
-	s.efer = is64 ? (EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) : EFER_NX;
+	s.efer = is64 ? (EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) :
+		 long_mode ? (EFER_LME | EFER_LMA | EFER_NX) : EFER_NX;
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
 		die("KVM_SET_SREGS: %s", strerror(errno));
 	/*
 	 * kvm_pvm accepts PAE paging without long mode but drops CR0.PG: the
-	 * 32-bit stub would triple-fault at its first instruction.
+	 * 32-bit stub would triple-fault at its first instruction (xenner
+	 * picks long mode there; only a forced --host-kind gets here).
 	 */
-	if (!is64 && (ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || !(s.cr0 & CR0_PG)))
-		die("32-bit PV guests: not supported on this host's KVM (%s): it cannot run "
-		    "32-bit PAE paging; run the guest on a VMX/SVM host or inside the "
-		    "faithful-KVM test VM (tests/vm/xvm, see README)", vm->host_kind);
+	if (!long_mode && (ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || !(s.cr0 & CR0_PG)))
+		die("32-bit PV guests: this host's KVM cannot run 32-bit PAE paging outside "
+		    "long mode, but --host-kind %s asked for it; use --host-kind pvm",
+		    vm->host_kind);
 
 	struct kvm_regs r;
 	memset(&r, 0, sizeof(r));
@@ -241,6 +245,34 @@ static void print_stub_stack(struct vm *vm, uint64_t sp)
 		}
 	}
 	fprintf(stderr, "\n");
+}
+
+/*
+ * KVM's emulator could not run an instruction of guest code (not the
+ * stub's: ring 0 gets no second chance): give it #UD there, as a CPU
+ * without that instruction would; the stub decodes what it can
+ * (`int $n`, int3) and the guest gets the rest.
+ */
+bool kvm_emulation_failure_to_ud(struct vcpu *v)
+{
+	struct kvm_sregs s;
+	struct kvm_vcpu_events e;
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || !(s.cs.selector & 3) ||
+	    ioctl(v->fd, KVM_GET_VCPU_EVENTS, &e) < 0 || e.exception.injected)
+		return false;
+	e.flags = 0;
+	e.exception.injected = 1;
+	e.exception.nr = 6;                     /* #UD */
+	e.exception.has_error_code = 0;
+	e.exception.error_code = 0;
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &e) < 0)
+		return false;
+	struct kvm_regs r;
+	if ((v->vm->cfg->trace & TRACE_EXITS) && ioctl(v->fd, KVM_GET_REGS, &r) == 0)
+		fprintf(stderr, "xenner: trace: vcpu%u: the host's emulator cannot run the "
+			"guest instruction at %llx:%llx: #UD\n", v->id,
+			(unsigned long long)s.cs.selector, (unsigned long long)r.rip);
+	return true;
 }
 
 void kvm_print_vcpu_state(struct vcpu *v)

@@ -27,7 +27,7 @@ static uint64_t stub_pt_pages(unsigned bits, uint64_t stub_size, uint64_t m2p_si
 			      uint64_t max_gpa)
 {
 	if (bits == 32)
-		return 3;                               /* L3, L2, mapcache L1 */
+		return 4;                               /* L3, L2, mapcache L1, L4 (long mode) */
 	return 1                                        /* L4 */
 	       + 1 + div_up(m2p_size, GiB)              /* M2P: L3 + L2s */
 	       + 1 + div_up(stub_size, GiB)             /* stub region */
@@ -95,6 +95,19 @@ int mem_plan_compute(struct mem_plan *p, unsigned guest_bits, uint64_t nr_pages,
 		}
 	}
 	return 0;
+}
+
+/*
+ * A 32-bit guest on a host that cannot run PAE paging outside long mode
+ * (kvm_pvm): the stub runs in compatibility mode, its root is the L4 that
+ * the fourth table page holds (mem_plan_build_stub_tables).
+ */
+void mem_plan_set_pv32_long_mode(struct mem_plan *p)
+{
+	if (p->guest_bits != 32)
+		return;
+	p->pv32_long_mode = true;
+	p->stub_cr3 = p->stub_gpa + p->pt_off + 3 * PAGE_SIZE;
 }
 
 uint64_t mem_plan_ram_mfn(const struct mem_plan *p, uint64_t i)
@@ -184,14 +197,24 @@ void mem_plan_build_stub_tables(const struct mem_plan *p, uint8_t *stub)
 		return;
 	}
 
-	/* PAE: L3 slot 3 -> one L2 holding the hole from 0xF5800000. */
-	uint64_t l2_gpa, l1_gpa;
+	/*
+	 * PAE: L3 slot 3 -> one L2 holding the hole from 0xF5800000. In long
+	 * mode (pv32_long_mode) an L4 goes on top, its slot 0 -> the L3, whose
+	 * entries then need the permission bits a PDPTE may not hold.
+	 */
+	uint64_t l2_gpa, l1_gpa, l4_gpa;
 	uint64_t *l2 = pt_new(&a, &l2_gpa);
 	uint64_t *l1 = pt_new(&a, &l1_gpa);
-	if (!l2 || !l1)
+	uint64_t *l4 = pt_new(&a, &l4_gpa);
+	if (!l2 || !l1 || !l4)
 		return;
 	(void)l1;
-	top[3] = l2_gpa | PTE_P;                /* PDPTEs allow no other bits */
+	if (p->pv32_long_mode) {
+		l4[0] = root | PTE_P | PTE_RW | PTE_US | PTE_A;
+		top[3] = l2_gpa | PTE_P | PTE_RW | PTE_US | PTE_A;
+	} else {
+		top[3] = l2_gpa | PTE_P;        /* PDPTEs allow no other bits */
+	}
 	uint64_t idx = (XEN32_MACH2PHYS_VIRT_START >> 21) & 511;
 	for (uint64_t off = 0; off < p->m2p_size; off += TWO_MB)
 		l2[idx++] = (m2p_gpa + off) | PTE_P | PTE_US | PTE_A | PTE_PS | PTE_NX;

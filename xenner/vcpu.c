@@ -231,6 +231,9 @@ static bool handle_exit(struct vcpu *v)
 		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && vm->emulator_incomplete &&
+		    kvm_emulation_failure_to_ud(v))
+			return true;
 		pr_err("vCPU %u: KVM internal error (suberror %u)", v->id, run->internal.suberror);
 		break;
 	case KVM_EXIT_HLT:

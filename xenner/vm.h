@@ -29,6 +29,8 @@ struct vcpu {
 struct vm {
 	const struct xenner_config *cfg;
 	const char *host_kind;
+	uint32_t host_flags;             /* HOST_F_*: what the stub does for this host */
+	bool emulator_incomplete;        /* host_kind_emulator_incomplete() */
 	int kvm_fd, vm_fd;
 	size_t run_size;
 	struct mem_plan plan;
@@ -69,6 +71,7 @@ void kvm_setup_boot_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rd
 /* A secondary vCPU: same mode as vCPU 0, at rip with rdi and rsp, made runnable. */
 void kvm_setup_ap_cpu(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp);
 void kvm_print_vcpu_state(struct vcpu *v);
+bool kvm_emulation_failure_to_ud(struct vcpu *v);
 /* The vCPU's TSC, TSC deadline and LAPIC PPR/ISR/IRR (vectors 224-255), for state dumps. */
 void kvm_print_lapic_timer(struct vcpu *v);
 
@@ -133,6 +136,8 @@ const char *host_kind_detect(void);
 bool profile_start(struct vm *vm);
 void profile_sample(struct vcpu *v);
 void profile_finish(void);
+uint32_t host_kind_flags(const char *kind, unsigned guest_bits);
+bool host_kind_emulator_incomplete(const char *kind);
 uint64_t host_kind_m2p_virt(const char *kind, unsigned guest_bits, uint64_t fallback);
 
 /* domain.c */

@@ -10,6 +10,7 @@ struct boot_params {
 	const struct mem_plan *plan;
 	unsigned domid, nr_vcpus, tsc_khz, trace;
 	const char *host_kind;          /* "vmx", "svm", "pvm" */
+	uint32_t host_flags;            /* HOST_F_* */
 	const char *xen_extraversion;
 	const char *xen_cmdline;
 	uint64_t time_origin_tsc, time_origin_realtime_ns;     /* BOOT_PROP_TIME_ORIGIN */

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #endif
 
-#define STUB_ABI_VERSION 7
+#define STUB_ABI_VERSION 8
 #define STUB_MAGIC 0x4255545352454e58   /* "XENRSTUB" little endian */
 
 /*
@@ -255,6 +255,11 @@ _Static_assert(sizeof(struct stub_stats) == (64 + 256 + 8 + 6) * 8, "stub_stats 
 #define BOOT_PROP_TSC_KHZ       "tsc-khz"         /* u32 */
 #define BOOT_PROP_TRACE         "trace"           /* u32: trace flags */
 #define BOOT_PROP_HOST_KIND     "host-kind"       /* string: "vmx", "svm", "pvm" */
+#define BOOT_PROP_HOST_FLAGS    "host-flags"      /* u32: HOST_F_*, what the stub must do for this host */
+/* CR0.TS raises no #NM: HYPERVISOR_iret delivers it (kvm_pvm). */
+#define HOST_F_NO_NATIVE_NM     0x1u
+/* A 32-bit stub runs in long mode's compatibility mode (kvm_pvm): docs/architecture.md. */
+#define HOST_F_PV32_LONG_MODE   0x2u
 #define BOOT_PROP_XEN_EXTRA     "xen-extraversion"/* string */
 #define BOOT_PROP_XEN_CMDLINE   "xen-cmdline"     /* string: XENVER_commandline */
 /*

@@ -3,6 +3,7 @@
 #define XENNER_MEMPLAN_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -39,11 +40,13 @@ struct mem_plan {
 	uint64_t events_off;                    /* one page: to_host, to_guest bitmaps */
 	uint64_t m2p_off, m2p_size;     /* M2P table, 2 MiB aligned */
 	uint64_t m2p_virt;              /* where the guest reads it (default: Xen's) */
+	bool pv32_long_mode;            /* 32-bit guest in long mode's compatibility mode (kvm_pvm) */
 	uint64_t stub_cr3;              /* GPA of the stub's root table */
 	uint64_t stub_virt;             /* where the stub region is mapped */
 };
 
 /* Lay out memory for a guest. -1 with a reason if it cannot fit. */
+void mem_plan_set_pv32_long_mode(struct mem_plan *p);
 int mem_plan_compute(struct mem_plan *p, unsigned guest_bits, uint64_t nr_pages,
 		     unsigned nr_vcpus, uint64_t image_mem_size, char *err, size_t errlen);
 

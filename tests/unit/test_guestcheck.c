@@ -151,10 +151,26 @@ TEST(ring3_rflags_drop_privileged_bits)
 	CHECK_EQ(gc_ring3_rflags(0x40400 | 0x100), 0x40702);
 }
 
+/* A guest's own iret: same ring pops 3 words, an outer one 5, never inward or null. */
+TEST(iret32_words_follow_the_rings)
+{
+	CHECK_EQ(gc_iret32_words(1, 0xe019), 3);        /* ring 1 to its flat code */
+	CHECK_EQ(gc_iret32_words(1, 0xe02b), 5);        /* to user space: esp, ss too */
+	CHECK_EQ(gc_iret32_words(1, 0x73), 5);
+	CHECK_EQ(gc_iret32_words(3, 0x73), 3);
+	CHECK_EQ(gc_iret32_words(1, 0xe008), 0);        /* ring 0: the CPU's #GP */
+	CHECK_EQ(gc_iret32_words(3, 0xe019), 0);
+	CHECK_EQ(gc_iret32_words(1, 0x1), 0);           /* null selector */
+	CHECK_EQ(gc_iret32_words(1, 0x3), 0);
+	CHECK_EQ(gc_iret32_words(1, 0x1e019), 3);       /* bits 16-31: Xen's saved event mask */
+	CHECK_EQ(gc_iret32_words(1, 0x10000), 0);
+}
+
 int main(void)
 {
 	RUN(canonical_is_48_bit_sign_extension);
 	RUN(ring3_rflags_drop_privileged_bits);
+	RUN(iret32_words_follow_the_rings);
 	RUN(guest_array_64_checks_overflow_and_start_only);
 	RUN(guest_array_32_must_end_below_the_hole);
 	RUN(breakpoint_addresses_stay_out_of_the_hole);

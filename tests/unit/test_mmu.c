@@ -26,7 +26,7 @@ void *map_mfn(uint64_t mfn) { return machine[mfn]; }
 void unmap_mfn(void *p) { (void)p; }
 bool mfn_is_guest_ram(uint64_t mfn) { return mfn < GUEST_FRAMES; }
 bool arch_guest_va_ok(ulong va, size_t len) { (void)va; (void)len; return true; }
-void arch_write_cr3(uint64_t maddr) { (void)maddr; }
+void arch_write_cr3(struct vcpu *v, uint64_t maddr) { (void)v; (void)maddr; }
 int copy_from_guest(void *dst, ulong gva, size_t len) { memcpy(dst, (void *)gva, len); return 0; }
 int copy_to_guest(ulong gva, const void *src, size_t len) { memcpy((void *)gva, src, len); return 0; }
 void spin_lock(volatile int *l) { (void)l; }
