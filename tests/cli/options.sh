@@ -3,6 +3,7 @@
 set -uo pipefail
 XENNER=${1:?usage: options.sh XENNER}
 GUEST=${GUEST:-build/guests/pv64/hello}
+GUEST32=${GUEST32:-build/guests/pv32/hello}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -54,11 +55,16 @@ expect xenstore-socket-file 1 "xenstore-socket: $tmp/notsock exists and is not a
 	--kernel "$GUEST" --xenstore-socket "$tmp/notsock"
 expect help 0 "usage: xenner --kernel FILE" -- --help
 expect version 0 "KVM host kind: " -- --version
-if [ -f "$GUEST" ]; then
+if [ -f "$GUEST" ] && [ -f "$GUEST32" ]; then
 	expect dry-run 0 "dry run: .*64-bit PV kernel.* 256 MiB, 2 vCPU.*host KVM pvm, M2P at 0xffff808000000000; not booted" \
 		-- --kernel "$GUEST" --memory 256 --vcpus 2 --host-kind pvm --dry-run
 	expect dry-run-svm 0 "host KVM svm, M2P at 0xffff800000000000; not booted" \
 		-- --kernel "$GUEST" --host-kind svm --dry-run
+	# A 32-bit guest: PAE protected mode, but long mode's compatibility mode on kvm_pvm.
+	expect dry-run-pv32-pvm 0 "32-bit PV kernel.*host KVM pvm, M2P at 0xf5800000, in long mode's compatibility mode; not booted" \
+		-- --kernel "$GUEST32" --host-kind pvm --dry-run
+	expect dry-run-pv32-svm 0 "32-bit PV kernel.*host KVM svm, M2P at 0xf5800000; not booted" \
+		-- --kernel "$GUEST32" --host-kind svm --dry-run
 else
 	echo "FAIL: cli/dry-run: test guest $GUEST not built"
 fi

@@ -9,10 +9,14 @@
 # guest's tables mapping only its own frames), which must pass.
 # Prints "PASS: guest/<mode>/<name>" or "FAIL: guest/<mode>/<name>: <why>" and
 # the captured console for failures; exits 1 if anything failed.
-# GUEST_HOST_KIND=pvm: xenner runs directly on kvm_pvm. The pv64 guests get
+# GUEST_HOST_KIND=pvm: xenner runs directly on kvm_pvm. The guests get
 # xenner.host=pvm on their command line and skip, counted and named, the
-# checks that host cannot pass (their PASS line says how many); pv32 guests
-# are refused there, which pv32/refused checks, and the rest are SKIPs.
+# checks that host cannot pass (their PASS line says how many); 32-bit
+# guests run in long mode's compatibility mode there, and pv32/legacy-refused
+# checks that PAE protected mode is refused.
+# GUEST_PV32_LONG_MODE=1 (on a VMX/SVM host or in the test VM): the 32-bit
+# guests only, in long mode's compatibility mode as on kvm_pvm (--host-kind
+# pvm), named guest-lm/pv32/<name>.
 # STUB_SYSCALL_ENTRY=<hex>: the 64-bit stub's syscall_entry (nm), for the
 # usermode guest's forged-syscall check; without it that check is a SKIP.
 # POSIX sh: it also runs under busybox ash inside the test VM.
@@ -21,6 +25,7 @@ TIMEOUT=60
 # Results are named guest/<mode>/<name>, guest-pvm/... directly on kvm_pvm.
 NAME=guest
 [ "${GUEST_HOST_KIND:-}" = pvm ] && NAME=guest-pvm
+[ "${GUEST_PV32_LONG_MODE:-}" = 1 ] && NAME=guest-lm
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
 	echo "usage: $0 XENNER GUEST_DIR [FILTER]" >&2
@@ -95,11 +100,14 @@ options() {
 	fi
 	# kvm_pvm moves the M2P: the mmu guest's read at Xen's address must be explained.
 	also_line=
-	if [ "$1" = mmu ] && [ "${GUEST_HOST_KIND:-}" = pvm ]; then
+	if [ "$1" = mmu ] && [ "$mode" = pv64 ] && [ "${GUEST_HOST_KIND:-}" = pvm ]; then
 		also_line="the guest reads the M2P at Xen's fixed address"
 	fi
 	if [ "${GUEST_HOST_KIND:-}" = pvm ]; then
 		guest_extra=${guest_extra:+$guest_extra,}xenner.host=pvm
+	fi
+	if [ "${GUEST_PV32_LONG_MODE:-}" = 1 ]; then
+		guest_opts="$guest_opts --host-kind pvm"
 	fi
 	[ -n "$guest_extra" ] && guest_opts="$guest_opts --extra=$guest_extra"
 	limit=$TIMEOUT
@@ -165,29 +173,32 @@ run_guest() {
 	fi
 }
 
-# On kvm_pvm a 32-bit guest must be refused at once, with the reason.
-PV32_REFUSAL="32-bit PV guests: not supported on this host's KVM"
-pv32_refused() {
+# kvm_pvm keeps no paging outside long mode: a 32-bit guest forced into
+# PAE protected mode there (--host-kind svm) must be refused at once.
+PV32_REFUSAL="this host's KVM cannot run 32-bit PAE paging outside long mode"
+pv32_legacy_refused() {
 	kernel=$GUEST_DIR/pv32/hello
 	limit=$TIMEOUT
-	run_once "$kernel" "$tmp/out"
+	run_once "$kernel" "$tmp/out" --host-kind svm
 	if [ "$status" -ne 1 ] || ! grep -F -q -- "$PV32_REFUSAL" "$tmp/out"; then
-		report_fail pv32/refused "status $status, want 1 and \"$PV32_REFUSAL\"" "$tmp/out"
+		report_fail pv32/legacy-refused "status $status, want 1 and \"$PV32_REFUSAL\"" "$tmp/out"
 	else
-		echo "PASS: $NAME/pv32/refused"
+		echo "PASS: $NAME/pv32/legacy-refused"
 		passed=$((passed + 1))
 	fi
 }
 
 if [ "${GUEST_HOST_KIND:-}" = pvm ]; then
-	case pv32/refused in $FILTER) pv32_refused ;; esac
+	case pv32/legacy-refused in $FILTER) pv32_legacy_refused ;; esac
 fi
 if [ -z "${STUB_SYSCALL_ENTRY:-}" ]; then
 	case pv64/usermode in $FILTER)
 		echo "SKIP: $NAME/pv64/usermode/forged-syscall: STUB_SYSCALL_ENTRY not given (nm build/stub64.elf)" ;;
 	esac
 fi
-for mode in pv64 pv32; do
+modes="pv64 pv32"
+[ "${GUEST_PV32_LONG_MODE:-}" = 1 ] && modes=pv32
+for mode in $modes; do
 	if [ ! -d "$GUEST_DIR/$mode" ]; then
 		echo "FAIL: $NAME/$mode: no directory $GUEST_DIR/$mode"
 		failed=$((failed + 1))
@@ -202,10 +213,6 @@ for mode in pv64 pv32; do
 		# shellcheck disable=SC2254 # FILTER is a pattern on purpose
 		case $id in
 		$FILTER)
-			if [ "${GUEST_HOST_KIND:-}" = pvm ] && [ "$mode" = pv32 ]; then
-				echo "SKIP: $NAME/$id: kvm_pvm cannot run 32-bit PAE paging (pv32/refused checks the refusal)"
-				continue
-			fi
 			run_guest "$id" "$kernel"
 			# Again with machine frames in random order (MFN != PFN).
 			run_guest "$id+shuffled" "$kernel" --shuffle-frames 12345

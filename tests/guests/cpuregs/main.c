@@ -192,7 +192,7 @@ static void fpu_check(const char *what, unsigned want_nm)
 {
 	memset(&nm, 0, sizeof(nm));
 	unsigned long cw = fpu_probe();
-	if (want_nm && pvm_cannot(what, "ring-3 code runs with the host's CR0: TS raises no #NM")) {
+	if (want_nm && pvm64_cannot(what, "ring-3 code runs with the host's CR0: TS raises no #NM")) {
 		/* The probe ran without the #NM: TS is still set; clear it as the handler would. */
 		HYPERVISOR_fpu_taskswitch(0);
 		return;

@@ -13,7 +13,7 @@ void guest_main(void)
 
 #ifdef __x86_64__
 	const char *magic = "xen-3.0-x86_64";
-	if (!pvm_cannot("start-of-day cs and ss", PVM_SELECTORS)) {
+	if (!pvm64_cannot("start-of-day cs and ss", PVM_SELECTORS)) {
 		check_eq("start-of-day cs", boot_cs, FLAT_KERNEL_CS64);
 		check_eq("start-of-day ss", boot_ss, FLAT_KERNEL_SS64);
 	}

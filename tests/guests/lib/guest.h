@@ -64,6 +64,19 @@ __attribute__((noreturn)) void verdict(void);
 bool host_is_pvm(void);
 #define PVM_SELECTORS "ring-3 code reads the host's own selectors (0x33, 0x2b) from %cs and %ss"
 bool pvm_cannot(const char *what, const char *why);
+/*
+ * Only 64-bit guests' code runs natively on kvm_pvm, with its quirks; a
+ * 32-bit guest runs in KVM's instruction emulator, with others.
+ */
+#ifdef __x86_64__
+#define pvm64_cannot(what, why) pvm_cannot(what, why)
+#define pvm32_cannot(what, why) ((void)(what), (void)(why), false)
+#else
+#define pvm64_cannot(what, why) ((void)(what), (void)(why), false)
+#define pvm32_cannot(what, why) pvm_cannot(what, why)
+#endif
+#define PVM_NO_FPU_EMULATION "32-bit code runs in KVM's instruction emulator, which has no x87 " \
+	"arithmetic, SSE or ldmxcsr"
 __attribute__((noreturn, format(printf, 1, 2))) void fail_now(const char *fmt, ...);
 __attribute__((noreturn)) void shutdown(unsigned int reason);
 

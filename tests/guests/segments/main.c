@@ -45,7 +45,7 @@ static void user_gs_selector(unsigned long sel, unsigned long want)
 {
 	check_rc("set_segment_base(SEGBASE_GS_USER_SEL)",
 		 HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, sel), 0);
-	if (!pvm_cannot("  %gs selector", PVM_SELECTORS))
+	if (!pvm64_cannot("  %gs selector", PVM_SELECTORS))
 		check_eq("  %gs selector", gs_selector(), want);
 	check_eq("  kernel GS base untouched: %gs:0", gs_read(0), gs_area[0]);
 }
@@ -542,7 +542,7 @@ static void not_present_tests(void)
 	load_traps("a not-present GDT descriptor", GS, GDT_SEL(14), 11, err14);
 	load_traps("a not-present GDT descriptor", SS, GDT_SEL(14), 12, err14);
 	update_entry("data, DPL 0, not present (the DPL stays 0)", 15, np_dpl0, 0, np_dpl0);
-	if (!pvm_cannot("%fs and a not-present DPL 0 GDT descriptor",
+	if (!pvm64_cannot("%fs and a not-present DPL 0 GDT descriptor",
 			"its emulator loads it into ring-3 %fs without checking the DPL"))
 		load_traps("a not-present DPL 0 GDT descriptor (privilege checked first)", FS,
 			   GDT_SEL(15), 13, err15);

@@ -436,7 +436,7 @@ static void test_bring_up(void)
 	check_eq("vCPU 1's stack pointer at entry (user_regs rsp/esp)", ap_entry_sp,
 		 (unsigned long)ap_stack + sizeof(ap_stack));
 	check_eq("vCPU 1's rsi/esi at entry (from user_regs)", ap_entry_arg, AP_ARG);
-	if (!pvm_cannot("vCPU 1's cs at entry", PVM_SELECTORS))
+	if (!pvm64_cannot("vCPU 1's cs at entry", PVM_SELECTORS))
 		check_eq("vCPU 1's cs at entry", ap_entry_cs, FLAT_KERNEL_CS);
 	check_eq("vCPU 1's evtchn_upcall_mask at entry (masked)", ap.mask_at_entry, 1);
 	/* Xen 4.17 leaves a PV guest's initial APIC ID 0 on every vCPU. */

@@ -213,7 +213,7 @@ static void run(const struct trap_test *tt)
 #else
 	check_eq("frame top (esp at the fault: ring 1 -> 1, no esp/ss)", t->frame_top, trig_sp);
 #endif
-	if (!pvm_cannot("handler's cs", PVM_SELECTORS))
+	if (!pvm64_cannot("handler's cs", PVM_SELECTORS))
 		check_eq("handler runs with cs", seen.handler_cs, FLAT_KERNEL_CS);
 	check_eq("evtchn_upcall_mask in handler", seen.mask_in_handler, tt->mask_before | masks);
 	if (tt->vector == 14)
