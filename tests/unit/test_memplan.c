@@ -144,6 +144,42 @@ TEST(stub_tables_pae)
 	free(stub);
 }
 
+/*
+ * A 32-bit guest in long mode (kvm_pvm): the same L3 and hole, under an L4
+ * whose slot 0 points at it; the L3 entry then carries RW/US/A, which a
+ * PDPTE may not. A 64-bit plan is left alone.
+ */
+TEST(stub_tables_pae_long_mode)
+{
+	struct mem_plan p = plan(32, 256, 1), pae = p;
+	mem_plan_set_pv32_long_mode(&p);
+	CHECK(p.pv32_long_mode);
+	CHECK_EQ(p.stub_cr3, p.stub_gpa + p.pt_off + 3 * 4096);
+	CHECK(p.pt_pages >= 4);
+	uint8_t *stub = calloc(1, p.stub_size), *stub_pae = calloc(1, p.stub_size);
+	mem_plan_build_stub_tables(&p, stub);
+	mem_plan_build_stub_tables(&pae, stub_pae);
+	const uint64_t *l4 = (const uint64_t *)(stub + (p.stub_cr3 - p.stub_gpa));
+	const uint64_t *l3 = (const uint64_t *)(stub + p.pt_off);
+	const uint64_t *l3_pae = (const uint64_t *)(stub_pae + pae.pt_off);
+	CHECK_EQ(l4[0], (p.stub_gpa + p.pt_off) | 0x27);        /* P RW US A */
+	uint64_t rest = 0;
+	for (unsigned i = 1; i < 512; i++)
+		rest |= l4[i];
+	CHECK_EQ(rest, 0);
+	CHECK_EQ(l3[0] | l3[1] | l3[2], 0);
+	CHECK_EQ(l3[3], (l3_pae[3] & ~0xfffull) | 0x27);
+	/* Below the L3, the same tables as in PAE mode. */
+	CHECK_EQ(memcmp(stub + p.pt_off + 4096, stub_pae + pae.pt_off + 4096, 2 * 4096), 0);
+	free(stub);
+	free(stub_pae);
+
+	struct mem_plan p64 = plan(64, 256, 1), before = p64;
+	mem_plan_set_pv32_long_mode(&p64);
+	CHECK(!p64.pv32_long_mode);
+	CHECK_EQ(p64.stub_cr3, before.stub_cr3);
+}
+
 /* Guest RAM frames start as FRAME_GUEST, everything else (stub, holes) zero. */
 TEST(frame_info_marks_guest_ram)
 {
@@ -190,6 +226,7 @@ int main(void)
 	RUN(stub_tables_64);
 	RUN(stub_tables_64_m2p_moved);
 	RUN(stub_tables_pae);
+	RUN(stub_tables_pae_long_mode);
 	RUN(frame_info_marks_guest_ram);
 	RUN(m2p_inverts_a_shuffled_p2m);
 	return check_done();
