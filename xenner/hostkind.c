@@ -66,3 +66,20 @@ bool host_kind_emulator_incomplete(const char *kind)
 {
 	return !strcmp(kind, "pvm");
 }
+
+/*
+ * The instructions (the bytes KVM reports) that KVM's emulator stops at
+ * and the stub completes from the #UD it gets instead: int $n, int3,
+ * into, iret (traps.c, iret.c) and fnclex (emulate.c). Any other is the
+ * guest's #UD, which xenner says on stderr.
+ */
+bool host_kind_stub_completes(const uint8_t *insn, size_t len)
+{
+	if (len >= 2 && insn[0] == 0xcd)
+		return true;
+	if (len >= 1 && (insn[0] == 0xcc || insn[0] == 0xce || insn[0] == 0xcf))
+		return true;
+	if (len >= 2 && insn[0] == 0xdb && insn[1] == 0xe2)
+		return true;
+	return len >= 3 && insn[0] == 0x9b && insn[1] == 0xdb && insn[2] == 0xe2;
+}

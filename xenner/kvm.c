@@ -267,11 +267,30 @@ bool kvm_emulation_failure_to_ud(struct vcpu *v)
 	e.exception.error_code = 0;
 	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &e) < 0)
 		return false;
+	/*
+	 * What the stub does not complete is the guest's #UD: say so once
+	 * (a process will die of SIGILL), then under --trace exits.
+	 */
+	const struct kvm_run *run = v->run;
+	bool bytes = run->emulation_failure.ndata >= 3 &&
+		     (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES);
+	size_t len = bytes ? run->emulation_failure.insn_size : 0;
+	if (len > sizeof(run->emulation_failure.insn_bytes))
+		len = sizeof(run->emulation_failure.insn_bytes);
+	bool completed = len && host_kind_stub_completes(run->emulation_failure.insn_bytes, len);
+	bool say = !completed && !__atomic_exchange_n(&v->vm->emulator_gap_said, true, __ATOMIC_RELAXED);
 	struct kvm_regs r;
-	if ((v->vm->cfg->trace & TRACE_EXITS) && ioctl(v->fd, KVM_GET_REGS, &r) == 0)
-		fprintf(stderr, "xenner: trace: vcpu%u: the host's emulator cannot run the "
-			"guest instruction at %llx:%llx: #UD\n", v->id,
-			(unsigned long long)s.cs.selector, (unsigned long long)r.rip);
+	if ((say || (v->vm->cfg->trace & TRACE_EXITS)) && ioctl(v->fd, KVM_GET_REGS, &r) == 0) {
+		char hex[3 * 15 + 1] = "";
+		for (size_t i = 0; i < len && i < 6; i++)
+			snprintf(hex + 3 * i, sizeof(hex) - 3 * i, " %02x", run->emulation_failure.insn_bytes[i]);
+		fprintf(stderr, "xenner: %svcpu%u: the host's instruction emulator cannot run the guest "
+			"instruction at %llx:%llx (%s%s): %s\n", say ? "" : "trace: ", v->id,
+			(unsigned long long)s.cs.selector, (unsigned long long)r.rip,
+			len ? "bytes" : "bytes unknown", hex, completed ? "#UD, which the stub completes" :
+			"the guest gets #UD (kvm_pvm runs no x87 arithmetic, SSE, ldmxcsr or bound "
+			"in 32-bit code; docs/architecture.md)");
+	}
 	return true;
 }
 

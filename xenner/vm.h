@@ -31,6 +31,7 @@ struct vm {
 	const char *host_kind;
 	uint32_t host_flags;             /* HOST_F_*: what the stub does for this host */
 	bool emulator_incomplete;        /* host_kind_emulator_incomplete() */
+	bool emulator_gap_said;          /* kvm_emulation_failure_to_ud() said it once */
 	int kvm_fd, vm_fd;
 	size_t run_size;
 	struct mem_plan plan;
@@ -138,6 +139,7 @@ void profile_sample(struct vcpu *v);
 void profile_finish(void);
 uint32_t host_kind_flags(const char *kind, unsigned guest_bits);
 bool host_kind_emulator_incomplete(const char *kind);
+bool host_kind_stub_completes(const uint8_t *insn, size_t len);
 uint64_t host_kind_m2p_virt(const char *kind, unsigned guest_bits, uint64_t fallback);
 
 /* domain.c */
