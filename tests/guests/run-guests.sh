@@ -191,13 +191,13 @@ pv32_legacy_refused() {
 if [ "${GUEST_HOST_KIND:-}" = pvm ]; then
 	case pv32/legacy-refused in $FILTER) pv32_legacy_refused ;; esac
 fi
-if [ -z "${STUB_SYSCALL_ENTRY:-}" ]; then
+modes="pv64 pv32"
+[ "${GUEST_PV32_LONG_MODE:-}" = 1 ] && modes=pv32
+if [ -z "${STUB_SYSCALL_ENTRY:-}" ] && [ "$modes" != pv32 ]; then
 	case pv64/usermode in $FILTER)
 		echo "SKIP: $NAME/pv64/usermode/forged-syscall: STUB_SYSCALL_ENTRY not given (nm build/stub64.elf)" ;;
 	esac
 fi
-modes="pv64 pv32"
-[ "${GUEST_PV32_LONG_MODE:-}" = 1 ] && modes=pv32
 for mode in $modes; do
 	if [ ! -d "$GUEST_DIR/$mode" ]; then
 		echo "FAIL: $NAME/$mode: no directory $GUEST_DIR/$mode"
