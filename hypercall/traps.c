@@ -21,7 +21,7 @@ static bool vector_has_error_code(unsigned v)
 extern char copy_user_start[], copy_user_end[], copy_user_fixup[];
 bool emulate_ptwr(struct regs *r, ulong cr2);      /* ptwr.c */
 bool emulate_privileged(struct regs *r);           /* emulate.c */
-bool emulate_fnclex(struct vcpu *v, struct regs *r);
+bool emulate_fnclex(struct vcpu *v, struct regs *r); /* emulate.c */
 #if STUB_BITS == 32
 bool emulate_guest_iret(struct regs *r);           /* iret.c */
 #endif
@@ -206,12 +206,8 @@ static unsigned softint_vector(const struct regs *r, uint32_t ec)
  */
 static void software_interrupt(struct vcpu *v, struct regs *r, unsigned n)
 {
-	if (n == X86_BP || n == X86_OF) {       /* their gates have DPL 3 */
-		r->ip += 2;
-		deliver_trap(v, r, n, false, 0);
-		return;
-	}
-	if (softint_permitted(v, r, n)) {
+	/* #BP and #OF: their gates have DPL 3 (the #UD path gets them). */
+	if (n == X86_BP || n == X86_OF || softint_permitted(v, r, n)) {
 		r->ip += 2;
 		deliver_trap(v, r, n, false, 0);
 	} else {
@@ -255,7 +251,8 @@ static void guest_exception(struct vcpu *v, struct regs *r)
 		/*
 		 * kvm_pvm: `int $n` from 64-bit ring 3 arrives as #UD at the
 		 * instruction, and xenner turns its emulator's failures on
-		 * `int $n` and int3 elsewhere into #UD (host_kind.c).
+		 * `int $n`, int3, into and fnclex elsewhere into #UD
+		 * (kvm_emulation_failure_to_ud, xenner/kvm.c).
 		 */
 		int n = int_n_at_ip(r);
 		if (n >= 0) {
@@ -425,7 +422,8 @@ static void pvm_syscall_fixup(struct regs *r)
 #if STUB_BITS == 32
 /*
  * kvm_pvm: `int $0x82` from ring 1 arrives as #UD at the instruction
- * (host_kind.c): make it the hypercall entry its gate (DPL 1) gives.
+ * (kvm_emulation_failure_to_ud, xenner/kvm.c): make it the hypercall
+ * entry its gate (DPL 1) gives.
  */
 static void pvm_hypercall_fixup(struct regs *r)
 {

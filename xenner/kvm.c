@@ -250,8 +250,9 @@ static void print_stub_stack(struct vm *vm, uint64_t sp)
 /*
  * KVM's emulator could not run an instruction of guest code (not the
  * stub's: ring 0 gets no second chance): give it #UD there, as a CPU
- * without that instruction would; the stub decodes what it can
- * (`int $n`, int3) and the guest gets the rest.
+ * without that instruction would; the stub completes what a PV kernel
+ * needs (`int $n`, int3, into, fnclex: host_kind_stub_completes) and the
+ * guest gets the rest.
  */
 bool kvm_emulation_failure_to_ud(struct vcpu *v)
 {
