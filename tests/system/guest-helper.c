@@ -251,24 +251,35 @@ static void micro_report(const char *name, long count, int64_t t)
 	       count, (long long)t);
 }
 
-static int cmd_micro(long msecs, const char *exe)
+static const char *const micro_figures[] = { "syscall", "fork-exec", "page-fault", "pipe-roundtrip" };
+
+/* Each figure for msecs, or only the one named (bench/entries-per-op.sh). */
+static int cmd_micro(long msecs, const char *exe, const char *only)
 {
 	int64_t t0 = ms(CLOCK_MONOTONIC), t;
 	long n = 0;
 	char why[128];
+	bool known = !only;
+	for (size_t i = 0; i < sizeof(micro_figures) / sizeof(micro_figures[0]); i++)
+		known |= only && !strcmp(only, micro_figures[i]);
+	if (!known)
+		die("no figure '%s' (syscall, fork-exec, page-fault, pipe-roundtrip)", only);
+#define FIGURE(name) (!only || !strcmp(only, name))
 
 	/* A system call that does almost nothing: getppid. */
-	do {
-		for (int i = 0; i < 100; i++)
-			syscall(SYS_getppid);
-		n += 100;
-	} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
-	micro_report("syscall", n, t);
+	if (FIGURE("syscall")) {
+		do {
+			for (int i = 0; i < 100; i++)
+				syscall(SYS_getppid);
+			n += 100;
+		} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
+		micro_report("syscall", n, t);
+	}
 
 	/* fork, exec of a static program, wait. */
 	n = 0;
 	t0 = ms(CLOCK_MONOTONIC);
-	do {
+	while (FIGURE("fork-exec")) {
 		pid_t pid = fork();
 		if (pid < 0)
 			die("fork: %s", strerror(errno));
@@ -282,14 +293,17 @@ static int cmd_micro(long msecs, const char *exe)
 		if (reap(pid, why, sizeof why))
 			die("%s", why);
 		n++;
-	} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
-	micro_report("fork-exec", n, t);
+		if ((t = ms(CLOCK_MONOTONIC) - t0) >= msecs) {
+			micro_report("fork-exec", n, t);
+			break;
+		}
+	}
 
 	/* Page faults: first touch of fresh anonymous pages, 16 MiB at a time. */
 	const size_t len = 16u << 20;
 	n = 0;
 	t0 = ms(CLOCK_MONOTONIC);
-	do {
+	while (FIGURE("page-fault")) {
 		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			die("mmap: %s", strerror(errno));
@@ -297,17 +311,24 @@ static int cmd_micro(long msecs, const char *exe)
 			p[off] = 1;
 		munmap((void *)p, len);
 		n += (long)(len / 4096);
-	} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
-	micro_report("page-fault", n, t);
+		if ((t = ms(CLOCK_MONOTONIC) - t0) >= msecs) {
+			micro_report("page-fault", n, t);
+			break;
+		}
+	}
 
 	/* Pipe round trips between two processes. */
 	n = 0;
 	t0 = ms(CLOCK_MONOTONIC);
-	do {
+	while (FIGURE("pipe-roundtrip")) {
 		pingpong(1000);
 		n += 1000;
-	} while ((t = ms(CLOCK_MONOTONIC) - t0) < msecs);
-	micro_report("pipe-roundtrip", n, t);
+		if ((t = ms(CLOCK_MONOTONIC) - t0) >= msecs) {
+			micro_report("pipe-roundtrip", n, t);
+			break;
+		}
+	}
+#undef FIGURE
 	return 0;
 }
 
@@ -595,7 +616,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: xt echo ARGS... | clocks | mem MIB | pingpong N | cpus N | disk DEV MIB |\n"
 			"       tcp-send IP PORT MIB SEED | tcp-recv PORT MIB SEED | dio DEV MODE KIB SECONDS |\n"
-			"       micro MS\n");
+			"       micro MS [syscall|fork-exec|page-fault|pipe-roundtrip]\n");
 	exit(2);
 }
 
@@ -626,8 +647,9 @@ int main(int argc, char **argv)
 		return cmd_cpus(number(argv[2], 1, MAX_CPUS, "CPU count"));
 	if (!strcmp(sub, "disk") && argc == 4)
 		return cmd_disk(argv[2], number(argv[3], 1, 1024, "size in MiB"));
-	if (!strcmp(sub, "micro") && argc == 3)
-		return cmd_micro(number(argv[2], 1, 60000, "milliseconds per figure"), "/proc/self/exe");
+	if (!strcmp(sub, "micro") && (argc == 3 || argc == 4))
+		return cmd_micro(number(argv[2], 1, 60000, "milliseconds per figure"), "/proc/self/exe",
+				 argc == 4 ? argv[3] : NULL);
 	if (!strcmp(sub, "dio") && argc == 6)
 		return cmd_dio(argv[2], argv[3], number(argv[4], 1, 16384, "block size in KiB"),
 			       number(argv[5], 1, 100, "seconds"));

@@ -40,6 +40,8 @@
 #   xenner.test.micro=MS     benchmarks (bench/), not checks: system calls,
 #                            fork+exec, page faults and pipe round trips per
 #                            second, MS milliseconds each (bench-micro)
+#   xenner.test.microfig=F   only figure F of those: syscall, fork-exec,
+#                            page-fault or pipe-roundtrip
 #   xenner.test.idle=S       only the cmdline, disk (with xenner.test.disk) and
 #                            kernel-log checks, then print XENNER-IDLE and wait up to
 #                            S seconds for the toolstack's shutdown request
@@ -120,7 +122,7 @@ start_clocks=$(clocks)
 start_ms=${start_clocks%% *}
 
 # ---------------------------------------------------------------- parameters
-vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs='' idle='' net_ip='' net_peer='' seed=1 bench='' micro='' host='' netmib=64
+vcpus='' mem='' hosttime='' timetol=120 disk='' shell=0 fs='' idle='' net_ip='' net_peer='' seed=1 bench='' micro='' microfig='' host='' netmib=64
 cmdline_errors=''
 vcpus_err="xenner.test.vcpus not given"
 mem_err="xenner.test.mem not given"
@@ -229,6 +231,11 @@ param() {
 		case $_v in
 		pvm) host=pvm ;;
 		*) cmdline_error "xenner.test.host=$_v is not pvm" ;;
+		esac ;;
+	microfig)
+		case $_v in
+		syscall|fork-exec|page-fault|pipe-roundtrip) microfig=$_v ;;
+		*) cmdline_error "xenner.test.microfig=$_v is not syscall, fork-exec, page-fault or pipe-roundtrip" ;;
 		esac ;;
 	micro)
 		if uint "$_v" 5 && [ "$_v" -ge 1 ]; then
@@ -639,7 +646,8 @@ check_bench_disk() {
 
 # System call, fork+exec, page-fault and pipe rates, for bench/.
 check_bench_micro() {
-	if _out=$(timeout -k 5 $((micro * 4 / 1000 + 120)) "$XT" micro "$micro" 2>&1); then
+	# shellcheck disable=SC2086 # microfig: one word or none
+	if _out=$(timeout -k 5 $((micro * 4 / 1000 + 120)) "$XT" micro "$micro" $microfig 2>&1); then
 		info bench-micro "$_out"
 		pass bench-micro
 	else
