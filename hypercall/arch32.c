@@ -5,7 +5,7 @@
 
 /*
  * The stub's selectors (entry32.S has the first two and STUB_CS64). In
- * long mode (stub_long_mode) TSS and LDT descriptors take two slots and
+ * long mode (pv32_long_mode) TSS and LDT descriptors take two slots and
  * the IDT's gates need a 64-bit code segment.
  */
 #define STUB_CS   0xe008
@@ -17,13 +17,6 @@
 #define STUB_LDT_LM  0xe050
 
 extern const uint32_t trap_entries[256], trap_entries64[256];  /* entry32.S */
-
-/*
- * HOST_F_PV32_LONG_MODE: this stub runs in long mode's compatibility mode
- * (kvm_pvm keeps no paging outside long mode), as 64-bit Xen runs 32-bit
- * guests. The guest sees the same ABI; entry32.S's exit path reads this.
- */
-uint8_t stub_long_mode;
 
 struct tss32 {
 	uint32_t prev, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
@@ -83,10 +76,10 @@ uint64_t *mapcache_l1(void)
 
 static void set_gate(unsigned vec, unsigned dpl)
 {
-	uint32_t handler = stub_long_mode ? trap_entries64[vec] : trap_entries[vec];
-	uint64_t g = (uint64_t)(handler & 0xffff) | (uint64_t)(stub_long_mode ? STUB_CS64 : STUB_CS) << 16 |
+	uint32_t handler = pv32_long_mode ? trap_entries64[vec] : trap_entries[vec];
+	uint64_t g = (uint64_t)(handler & 0xffff) | (uint64_t)(pv32_long_mode ? STUB_CS64 : STUB_CS) << 16 |
 		     (uint64_t)(0x8e | dpl << 5) << 40 | (uint64_t)(handler >> 16) << 48;
-	if (stub_long_mode) {
+	if (pv32_long_mode) {
 		idt[2 * vec] = g;
 		idt[2 * vec + 1] = 0;           /* offset bits 63:32 */
 	} else {
@@ -112,7 +105,7 @@ static void *stub_table(uint64_t maddr)
 static void find_stub_tables(void)
 {
 	uint64_t *l3 = stub_ptr((read_cr3() & ~0x1fu) - dom.bi.stub_maddr);
-	if (stub_long_mode)             /* the host's L4, slot 0 */
+	if (pv32_long_mode)             /* the host's L4, slot 0 */
 		l3 = stub_table(*l3 & 0x000ffffffffff000ull);
 	uint64_t *l2 = stub_table(l3[3] & 0x000ffffffffff000ull);
 	own_top_l2 = l2;
@@ -134,9 +127,7 @@ void arch_cpu_init(struct vcpu *v)
 
 	uint32_t base = (uint32_t)v->tss;
 	unsigned tss_sel = STUB_TSS;
-	if (v->id == 0)
-		stub_long_mode = dom.long_mode;
-	if (stub_long_mode) {
+	if (pv32_long_mode) {
 		gdt[STUB_CS64 >> 3] = (seg_desc(0, 0xfffff, 0x9b) & ~(1ull << 54)) | 1ull << 53;  /* L, not D */
 		struct tss64 *tss = v->tss;
 		tss->rsp[0] = v->stack_top;     /* 16-byte aligned: entry32.S's frame sits at its top */
@@ -161,7 +152,7 @@ void arch_cpu_init(struct vcpu *v)
 	}
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed))
 		gdtr = { 16 * PAGE_SIZE - 1, (uint32_t)gdt },
-		idtr = { (stub_long_mode ? 16 : 8) * 256 - 1, (uint32_t)idt };
+		idtr = { (pv32_long_mode ? 16 : 8) * 256 - 1, (uint32_t)idt };
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"ljmp %1, $1f\n"
@@ -186,7 +177,7 @@ void arch_write_cr3(struct vcpu *v, uint64_t maddr)
 	if (maddr >> 32)
 		panic("PAE CR3 above 4 GiB: %llx", (unsigned long long)maddr);
 	uint32_t gen = tlb_gen_now();
-	if (stub_long_mode) {
+	if (pv32_long_mode) {
 		v->pv32_l4[0] = (maddr & ~0xfffull) | _PAGE_PRESENT | _PAGE_RW |
 				_PAGE_USER | _PAGE_ACCESSED;
 		maddr = stub_virt_to_mfn(v->pv32_l4) << PAGE_SHIFT;
@@ -243,10 +234,10 @@ void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents)
 		return;
 	}
 	uint32_t b = (uint32_t)base, limit = ents * 8 - 1;
-	unsigned sel = stub_long_mode ? STUB_LDT_LM : STUB_LDT;
+	unsigned sel = pv32_long_mode ? STUB_LDT_LM : STUB_LDT;
 	gdt[sel >> 3] = (limit & 0xffff) | (uint64_t)(b & 0xffffff) << 16 | 0x82ull << 40 |
 			(uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)(b >> 24) << 56;
-	if (stub_long_mode)
+	if (pv32_long_mode)
 		gdt[(sel >> 3) + 1] = 0;        /* base bits 63:32 */
 	__asm__ volatile("lldt %w0" : : "r"(sel));
 }

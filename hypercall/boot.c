@@ -4,6 +4,7 @@
 #include "mmu.h"
 
 struct domain dom;
+bool pv32_long_mode;
 
 static const void *fdt_prop(const void *fdt, const char *node, const char *name, int *len)
 {
@@ -71,7 +72,7 @@ static void parse_boot_description(const void *fdt)
 	fdt_str(fdt, "/xenner", BOOT_PROP_HOST_KIND, bi->host_kind, sizeof(bi->host_kind));
 	bi->host_flags = fdt_u32(fdt, "/xenner", BOOT_PROP_HOST_FLAGS);
 	dom.no_native_nm = bi->host_flags & HOST_F_NO_NATIVE_NM;
-	dom.long_mode = STUB_BITS == 64 || (bi->host_flags & HOST_F_PV32_LONG_MODE);
+	pv32_long_mode = STUB_BITS == 32 && (bi->host_flags & HOST_F_PV32_LONG_MODE);
 	fdt_str(fdt, "/xenner", BOOT_PROP_XEN_EXTRA, bi->xen_extra, sizeof(bi->xen_extra));
 	fdt_str(fdt, "/xenner", BOOT_PROP_XEN_CMDLINE, bi->xen_cmdline, sizeof(bi->xen_cmdline));
 
@@ -141,7 +142,7 @@ struct vcpu *vcpu_create(unsigned id)
 	v->hostcall = heap_alloc_pages(ALIGN_UP(sizeof(struct hostcall), PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE);
 	v->gdt = heap_alloc_pages(16, PAGE_SIZE);
 	v->tss = heap_alloc_pages(1, PAGE_SIZE);
-	if (STUB_BITS == 32 && dom.long_mode)
+	if (pv32_long_mode)
 		v->pv32_l4 = heap_alloc_pages(1, PAGE_SIZE);
 	v->vcpu_info = &dom.shared_info->vcpu_info[id];
 	v->stats = (struct stub_stats *)stub_ptr(dom.bi.stats_off) + id;
@@ -184,7 +185,7 @@ void stub_start(const void *fdt)
 	trace(TRACE_HYPERCALLS | TRACE_TRAPS, "stub: %u-bit guest, %llu pages, entry %llx, host KVM %s, "
 	      "M2P at %llx%s", STUB_BITS, (unsigned long long)dom.bi.guest_nr_pages,
 	      (unsigned long long)dom.bi.entry, dom.bi.host_kind, (unsigned long long)dom.bi.m2p_virt,
-	      STUB_BITS == 32 && dom.long_mode ? ", in long mode's compatibility mode" : "");
+	      pv32_long_mode ? ", in long mode's compatibility mode" : "");
 
 	mmu_init();
 	mm_share_frame_with_guest((dom.bi.stub_maddr + dom.bi.shared_info_off) >> PAGE_SHIFT);

@@ -108,7 +108,7 @@ stub_exit_pop_fs:
 stub_exit_pop_gs:
 	popl %gs
 	addl $8, %esp
-	cmpb $0, %ss:stub_long_mode     /* %ds is the guest's now */
+	cmpb $0, %ss:pv32_long_mode     /* %ds is the guest's now */
 	jne 1f
 	.globl stub_iret_insn
 stub_iret_insn:

@@ -98,7 +98,7 @@ bool emulate_guest_iret(struct regs *r)
 {
 	uint8_t op;
 	uint32_t f[5];
-	if (!dom.long_mode || (r->flags & X86_EFLAGS_NT) || copy_from_guest(&op, r->ip, 1) ||
+	if (!pv32_long_mode || (r->flags & X86_EFLAGS_NT) || copy_from_guest(&op, r->ip, 1) ||
 	    op != 0xcf || copy_from_guest(f, r->sp, 3 * sizeof(f[0])))
 		return false;
 	unsigned words = gc_iret32_words(r->cs & 3, f[1]);

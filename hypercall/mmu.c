@@ -83,7 +83,7 @@ static unsigned entries_in(unsigned level)
  */
 static uint64_t pae_l3_entry(uint64_t v)
 {
-	return dom.long_mode ? v | L3_PAE_STRIP : v & ~L3_PAE_STRIP;
+	return pv32_long_mode ? v | L3_PAE_STRIP : v & ~L3_PAE_STRIP;
 }
 #endif
 #endif
@@ -498,7 +498,10 @@ static int mod_entry(uint64_t table_mfn, unsigned idx, uint64_t val, bool preser
 	}
 	unmap_mfn(tab);
 #if STUB_BITS == 32
-	/* The CPU caches PAE PDPTEs at CR3 load: reload if this L3 is live. */
+	/*
+	 * The CPU caches PAE PDPTEs at CR3 load: reload if this L3 is live (in
+	 * long mode that flushes what the old entry mapped).
+	 */
 	struct vcpu *cur = current();
 	if (!rc && level == 3 && cur && cur->kernel_pt_mfn == table_mfn)
 		arch_write_cr3(cur, table_mfn << PAGE_SHIFT);

@@ -70,7 +70,6 @@ enum {
 #define X86_EFLAGS_IF   0x200ul
 #define X86_EFLAGS_IOPL 0x3000ul
 #define X86_EFLAGS_OF   0x800ul
-#define X86_EFLAGS_NT   0x4000ul
 #define X86_EFLAGS_VM   0x20000ul
 #define X86_EFLAGS_TF   0x100ul
 #define X86_EFLAGS_NT   0x4000ul
@@ -88,10 +87,6 @@ struct trap_slot {
 	uint8_t flags;          /* trap_info.flags: DPL and the "mask events" bit */
 };
 
-/*
- * Per-vCPU state. The first fields are read by entry64.S through
- * %gs (syscall entry): keep their offsets in sync with VCPU_* there.
- */
 /* The long-mode TSS (the 64-bit stub, and the 32-bit one in long mode). */
 struct tss64 {
 	uint32_t reserved0;
@@ -104,6 +99,10 @@ struct tss64 {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == 104, "tss64");
 
+/*
+ * Per-vCPU state. The first fields are read by entry64.S through
+ * %gs (syscall entry): keep their offsets in sync with VCPU_* there.
+ */
 struct vcpu {
 	ulong scratch_sp;               /* +0: guest rsp at syscall entry */
 	ulong stack_top;                /* +8: top of this vCPU's stub stack */
@@ -169,9 +168,15 @@ struct domain {
 	 * from the FPU (docs/architecture.md, "kvm_pvm hosts").
 	 */
 	bool no_native_nm;
-	bool long_mode;                 /* 32-bit: in compatibility mode (HOST_F_PV32_LONG_MODE) */
 };
 extern struct domain dom;
+/*
+ * HOST_F_PV32_LONG_MODE: the 32-bit stub runs in long mode's compatibility
+ * mode (kvm_pvm keeps no paging outside long mode), as 64-bit Xen runs
+ * 32-bit guests; the guest sees the same ABI. Always false in the 64-bit
+ * stub. A byte: entry32.S's exit path reads it.
+ */
+extern bool pv32_long_mode;
 
 /* ---- arch.h-like helpers (arch64.c / arch32.c) ---- */
 struct vcpu *current(void);
