@@ -46,9 +46,10 @@ struct mem_plan {
 };
 
 /* Lay out memory for a guest. -1 with a reason if it cannot fit. */
-void mem_plan_set_pv32_long_mode(struct mem_plan *p);
 int mem_plan_compute(struct mem_plan *p, unsigned guest_bits, uint64_t nr_pages,
 		     unsigned nr_vcpus, uint64_t image_mem_size, char *err, size_t errlen);
+/* A 32-bit guest's stub in long mode (kvm_pvm): an L4 over its PAE tables. */
+void mem_plan_set_pv32_long_mode(struct mem_plan *p);
 
 /* MFN of guest RAM frame number i (in machine order; 0 <= i < nr_pages). */
 uint64_t mem_plan_ram_mfn(const struct mem_plan *p, uint64_t i);
