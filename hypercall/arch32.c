@@ -125,26 +125,22 @@ void arch_cpu_init(struct vcpu *v)
 	gdt[FLAT_RING3_CS >> 3] = seg_desc(0, GUEST_LIMIT_PAGES, 0xfb);
 	gdt[FLAT_RING3_DS >> 3] = seg_desc(0, GUEST_LIMIT_PAGES, 0xf3);
 
-	uint32_t base = (uint32_t)v->tss;
-	unsigned tss_sel = STUB_TSS;
+	/* The 32-bit and the 64-bit TSS have the same size (no I/O bitmap). */
+	unsigned tss_sel = pv32_long_mode ? STUB_TSS_LM : STUB_TSS;
 	if (pv32_long_mode) {
 		gdt[STUB_CS64 >> 3] = (seg_desc(0, 0xfffff, 0x9b) & ~(1ull << 54)) | 1ull << 53;  /* L, not D */
 		struct tss64 *tss = v->tss;
 		tss->rsp[0] = v->stack_top;     /* 16-byte aligned: entry32.S's frame sits at its top */
 		tss->iomap_base = sizeof(*tss);
-		tss_sel = STUB_TSS_LM;
-		gdt[tss_sel >> 3] = (sizeof(*tss) - 1) | (uint64_t)(base & 0xffffff) << 16 |
-				    0x89ull << 40 | (uint64_t)(base >> 24) << 56;
-		gdt[(tss_sel >> 3) + 1] = 0;
 	} else {
 		struct tss32 *tss = v->tss;
 		tss->esp0 = v->stack_top;
 		tss->ss0 = STUB_DS;
-		tss->iomap_base = sizeof(*tss);         /* no I/O bitmap */
-		/* An *available* 32-bit TSS (type 9): ltr marks it busy. */
-		gdt[STUB_TSS >> 3] = (sizeof(*tss) - 1) | (uint64_t)(base & 0xffffff) << 16 |
-				     0x89ull << 40 | (uint64_t)(base >> 24) << 56;
+		tss->iomap_base = sizeof(*tss);
 	}
+	_Static_assert(sizeof(struct tss32) == sizeof(struct tss64), "TSS limit");
+	set_system_desc(gdt, tss_sel, (uint32_t)v->tss, sizeof(struct tss32) - 1, SYS_DESC_TSS_AVAIL,
+			pv32_long_mode);
 
 	if (v->id == 0) {
 		idt_init();
@@ -233,12 +229,8 @@ void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents)
 		__asm__ volatile("lldt %w0" : : "r"(0));
 		return;
 	}
-	uint32_t b = (uint32_t)base, limit = ents * 8 - 1;
 	unsigned sel = pv32_long_mode ? STUB_LDT_LM : STUB_LDT;
-	gdt[sel >> 3] = (limit & 0xffff) | (uint64_t)(b & 0xffffff) << 16 | 0x82ull << 40 |
-			(uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)(b >> 24) << 56;
-	if (pv32_long_mode)
-		gdt[(sel >> 3) + 1] = 0;        /* base bits 63:32 */
+	set_system_desc(gdt, sel, (uint32_t)base, ents * 8 - 1, SYS_DESC_LDT, pv32_long_mode);
 	__asm__ volatile("lldt %w0" : : "r"(sel));
 }
 

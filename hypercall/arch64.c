@@ -73,10 +73,7 @@ void arch_cpu_init(struct vcpu *v)
 	tss->rsp[0] = v->stack_top;
 	tss->ist[0] = (uint64_t)(ist + STACK_SIZE - 16);
 	tss->iomap_base = sizeof(*tss);                         /* no I/O bitmap */
-	uint64_t base = (uint64_t)tss;
-	gdt[STUB_TSS >> 3] = (sizeof(*tss) - 1) | (base & 0xffffff) << 16 |
-			     0x89ull << 40 | ((base >> 24) & 0xff) << 56;
-	gdt[(STUB_TSS >> 3) + 1] = base >> 32;
+	set_system_desc(gdt, STUB_TSS, (uint64_t)tss, sizeof(*tss) - 1, SYS_DESC_TSS_AVAIL, true);
 
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed))
 		gdtr = { 16 * PAGE_SIZE - 1, (uint64_t)gdt },
@@ -192,10 +189,7 @@ void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents)
 		__asm__ volatile("lldt %w0" : : "r"(0));
 		return;
 	}
-	uint64_t b = (uint64_t)base, limit = ents * 8 - 1;
-	gdt[STUB_LDT >> 3] = (limit & 0xffff) | (b & 0xffffff) << 16 | 0x82ull << 40 |
-			     ((limit >> 16) & 0xf) << 48 | ((b >> 24) & 0xff) << 56;
-	gdt[(STUB_LDT >> 3) + 1] = b >> 32;
+	set_system_desc(gdt, STUB_LDT, (uint64_t)base, ents * 8 - 1, SYS_DESC_LDT, true);
 	__asm__ volatile("lldt %w0" : : "r"(STUB_LDT));
 }
 

@@ -198,6 +198,23 @@ void arch_load_ldt(struct vcpu *v, const void *base, unsigned ents);
 /* 64-bit: switch guest kernel <-> user mode (page tables, GS base). */
 void arch_toggle_guest_mode(struct vcpu *v);
 
+#define SYS_DESC_LDT       0x2  /* system descriptor types */
+#define SYS_DESC_TSS_AVAIL 0x9  /* ltr marks it busy */
+
+/*
+ * A present, DPL-0, byte-granular system descriptor (TSS, LDT) in the GDT
+ * at selector sel. In long mode it takes two slots, the second holding
+ * base bits 63:32.
+ */
+static inline void set_system_desc(uint64_t *gdt, unsigned sel, uint64_t base, uint32_t limit,
+				   unsigned type, bool long_mode)
+{
+	gdt[sel >> 3] = (limit & 0xffff) | (base & 0xffffff) << 16 | (uint64_t)(0x80 | type) << 40 |
+			(uint64_t)((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	if (long_mode)
+		gdt[(sel >> 3) + 1] = base >> 32;
+}
+
 static inline void wrmsr64(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
