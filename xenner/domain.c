@@ -223,7 +223,6 @@ int domain_run(const struct xenner_config *cfg)
 	vm->host_kind = cfg->host_kind ? cfg->host_kind : host_kind_detect();
 	vm->plan.m2p_virt = host_kind_m2p_virt(vm->host_kind, bits, vm->plan.m2p_virt);
 	vm->host_flags = host_kind_flags(vm->host_kind, bits);
-	vm->emulator_incomplete = host_kind_emulator_incomplete(vm->host_kind);
 	if (vm->host_flags & HOST_F_PV32_LONG_MODE)
 		mem_plan_set_pv32_long_mode(&vm->plan);
 	if (cfg->dry_run) {

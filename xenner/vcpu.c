@@ -231,8 +231,8 @@ static bool handle_exit(struct vcpu *v)
 		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && vm->emulator_incomplete &&
-		    kvm_emulation_failure_to_ud(v))
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+		    host_kind_emulator_incomplete(vm->host_kind) && kvm_emulation_failure_to_ud(v))
 			return true;
 		pr_err("vCPU %u: KVM internal error (suberror %u)", v->id, run->internal.suberror);
 		break;

@@ -30,7 +30,6 @@ struct vm {
 	const struct xenner_config *cfg;
 	const char *host_kind;
 	uint32_t host_flags;             /* HOST_F_*: what the stub does for this host */
-	bool emulator_incomplete;        /* host_kind_emulator_incomplete() */
 	bool emulator_gap_said;          /* kvm_emulation_failure_to_ud() said it once */
 	int kvm_fd, vm_fd;
 	size_t run_size;
@@ -132,15 +131,15 @@ void stats_print(struct vm *vm, FILE *out);
 
 /* hostkind.c */
 const char *host_kind_detect(void);
+uint32_t host_kind_flags(const char *kind, unsigned guest_bits);
+bool host_kind_emulator_incomplete(const char *kind);
+bool host_kind_stub_completes(const uint8_t *insn, size_t len);
+uint64_t host_kind_m2p_virt(const char *kind, unsigned guest_bits, uint64_t fallback);
 
 /* profile.c: XENNER_PROFILE=FILE, a sampling profile of the stub. */
 bool profile_start(struct vm *vm);
 void profile_sample(struct vcpu *v);
 void profile_finish(void);
-uint32_t host_kind_flags(const char *kind, unsigned guest_bits);
-bool host_kind_emulator_incomplete(const char *kind);
-bool host_kind_stub_completes(const uint8_t *insn, size_t len);
-uint64_t host_kind_m2p_virt(const char *kind, unsigned guest_bits, uint64_t fallback);
 
 /* domain.c */
 int domain_run(const struct xenner_config *cfg);
